@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdcr_fix - field mitigation for arm64 KVM hosts whose kernel lacks
+ * 263d6287da14 ("KVM: arm64: Initialize VCPU mdcr_el2 before loading it").
+ *
+ * On such a VHE host a new vCPU's first vcpu_load() writes its zeroed
+ * mdcr_el2 to MDCR_EL2; a vCPU put before the run loop computes the value
+ * leaves the host CPU with HPMN = 0. The module gives every new vCPU the
+ * value the fixed kernel computes, before the first load.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "mdcr_fix.h"
+
+enum mdcr_fix_mode mdcr_fix_mode = MDCR_FIX_AUTO;
+
+static int mode_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "auto"))
+		mdcr_fix_mode = MDCR_FIX_AUTO;
+	else if (sysfs_streq(val, "fix"))
+		mdcr_fix_mode = MDCR_FIX_FIX;
+	else if (sysfs_streq(val, "observe"))
+		mdcr_fix_mode = MDCR_FIX_OBSERVE;
+	else {
+		pr_err("mode=%s: want auto, fix or observe\n", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sprintf(buf, "%s\n", mdcr_fix_mode_name(mdcr_fix_mode));
+}
+
+static const struct kernel_param_ops mode_ops = {
+	.set = mode_set,
+	.get = mode_get,
+};
+
+module_param_cb(mode, &mode_ops, NULL, 0444);
+MODULE_PARM_DESC(mode,
+		 "auto (fix where the kernel needs it), fix (always), observe (never write)");
+
+static unsigned int max_records = 1024;
+
+static int max_records_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n < 1 || n > 65536) {
+		pr_err("max_records=%s: want 1..65536\n", val);
+		return -EINVAL;
+	}
+	max_records = n;
+	return 0;
+}
+
+static const struct kernel_param_ops max_records_ops = {
+	.set = max_records_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_records, &max_records_ops, &max_records, 0444);
+MODULE_PARM_DESC(max_records, "vCPU records kept for debugfs (default 1024)");
+
+/* Decide what this host is before arming anything. */
+static enum mdcr_fix_verdict host_verdict(void)
+{
+	if (mdcr_fix_vhe())
+		return MDCR_FIX_PENDING;
+	if (mdcr_fix_kvm_ready())
+		return MDCR_FIX_NVHE;
+	return MDCR_FIX_NO_KVM;
+}
+
+/* A CPU whose HPMN already reads 0 proves this kernel has the bug. */
+static bool host_damaged(void)
+{
+	struct mdcr_fix_cpu c;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		mdcr_fix_host_get(cpu, &c);
+		if (c.src == MDCR_FIX_SRC_PMCR)
+			return true;
+	}
+	return false;
+}
+
+static int __init mdcr_fix_init(void)
+{
+	int ret;
+
+	ret = mdcr_fix_state_init(max_records);
+	if (ret) {
+		pr_err("cannot allocate %u records: %d\n", max_records, ret);
+		return ret;
+	}
+	mdcr_fix_host_init();
+	mdcr_fix_set_verdict(host_verdict());
+
+	if (mdcr_fix_verdict() == MDCR_FIX_PENDING) {
+		ret = mdcr_fix_hooks_init();
+		if (ret)
+			goto err_state;
+		if (!mdcr_fix_hooks_any())
+			mdcr_fix_set_verdict(MDCR_FIX_NO_HOOK);
+		else if (host_damaged())
+			mdcr_fix_set_verdict(MDCR_FIX_AFFECTED);
+		if (mdcr_fix_can_write())
+			mdcr_fix_host_repair();
+	}
+
+	mdcr_fix_debugfs_init();
+	pr_info("%s loaded: mode=%s host=%s verdict=%s\n", MDCR_FIX_VERSION,
+		mdcr_fix_mode_name(mdcr_fix_mode),
+		mdcr_fix_vhe() ? "VHE" : "nVHE",
+		mdcr_fix_verdict_name(mdcr_fix_verdict()));
+	return 0;
+
+err_state:
+	mdcr_fix_host_exit();
+	mdcr_fix_state_exit();
+	return ret;
+}
+
+static void __exit mdcr_fix_exit(void)
+{
+	mdcr_fix_debugfs_exit();
+	mdcr_fix_hooks_remove();
+	mdcr_fix_host_exit();
+	mdcr_fix_state_exit();
+	pr_info("unloaded: %ld fix-ups, %ld CPUs repaired\n",
+		atomic_long_read(&mdcr_fix_stats.fixups),
+		atomic_long_read(&mdcr_fix_stats.repaired));
+}
+
+module_init(mdcr_fix_init);
+module_exit(mdcr_fix_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MDCR_FIX_VERSION);
+MODULE_DESCRIPTION("Early MDCR_EL2 fix-up for arm64 KVM hosts lacking 263d6287da14");

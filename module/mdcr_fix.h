@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MDCR_FIX_H
+#define MDCR_FIX_H
+
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct kvm_vcpu;
+struct seq_file;
+
+enum mdcr_fix_mode {
+	MDCR_FIX_AUTO,
+	MDCR_FIX_FIX,
+	MDCR_FIX_OBSERVE,
+};
+
+/* What the module concluded about the running kernel. */
+enum mdcr_fix_verdict {
+	MDCR_FIX_PENDING,	/* VHE, no vCPU has run its first KVM_RUN yet */
+	MDCR_FIX_AFFECTED,	/* a vCPU reached its first load with 0 */
+	MDCR_FIX_FIXED,		/* the kernel computed it before the first load */
+	MDCR_FIX_NVHE,		/* MDCR_EL2 is written in the world switch */
+	MDCR_FIX_NO_KVM,	/* no EL2, or no KVM symbols to hook */
+	MDCR_FIX_NO_HOOK,	/* no point before the first load could be hooked */
+};
+
+enum mdcr_fix_state {
+	MDCR_FIX_REC_NEW,	/* seen, mdcr_el2 never computed */
+	MDCR_FIX_REC_FIXED,	/* we gave it its value */
+	MDCR_FIX_REC_KERNEL,	/* the kernel computed it */
+};
+
+/**
+ * struct mdcr_fix_rec - what the module knows of one live vCPU
+ * @node:	hash chain, keyed by @vcpu
+ * @vcpu:	lookup key only: never dereferenced outside the hooks, which
+ *		run while KVM holds the vCPU
+ * @owner:	pid of the VM's creator
+ * @vcpu_id:	KVM vCPU id
+ * @state:	enum mdcr_fix_state
+ * @last_cpu:	CPU of the last load seen, -1 before
+ * @loads:	loads seen (only while the load hook is armed)
+ * @mdcr:	vcpu->arch.mdcr_el2 as of the last hook visit
+ * @set:	value the module wrote, 0 if none
+ * @hw_first:	hardware MDCR_EL2 right after the first load seen, or
+ *		MDCR_FIX_UNKNOWN
+ */
+struct mdcr_fix_rec {
+	struct hlist_node node;
+	const struct kvm_vcpu *vcpu;
+	pid_t owner;
+	u16 vcpu_id;
+	u8 state;
+	s16 last_cpu;
+	u32 loads;
+	u64 mdcr;
+	u64 set;
+	u64 hw_first;
+};
+
+#define MDCR_FIX_UNKNOWN	(~0ULL)
+
+struct mdcr_fix_stats {
+	atomic_long_t vcpus;
+	atomic_long_t first_runs;
+	atomic_long_t fixups;
+	atomic_long_t kernel_computed;
+	atomic_long_t loads;
+	atomic_long_t zero_loads;
+	atomic_long_t dropped;
+	atomic_long_t repaired;
+	atomic_long_t repair_skipped;
+};
+
+extern enum mdcr_fix_mode mdcr_fix_mode;
+extern struct mdcr_fix_stats mdcr_fix_stats;
+extern raw_spinlock_t mdcr_fix_lock;
+
+/* state.c */
+int mdcr_fix_state_init(unsigned int max_records);
+void mdcr_fix_state_exit(void);
+struct mdcr_fix_rec *mdcr_fix_rec_get(struct kvm_vcpu *vcpu);
+void mdcr_fix_rec_put(const struct kvm_vcpu *vcpu);
+bool mdcr_fix_rec_copy(unsigned int idx, struct mdcr_fix_rec *out);
+unsigned int mdcr_fix_rec_capacity(void);
+unsigned int mdcr_fix_rec_used(void);
+enum mdcr_fix_verdict mdcr_fix_verdict(void);
+void mdcr_fix_set_verdict(enum mdcr_fix_verdict v);
+const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v);
+const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v);
+const char *mdcr_fix_mode_name(enum mdcr_fix_mode m);
+
+/* fixup.c: called from the hooks, preemption disabled */
+u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 host_mdcr);
+void mdcr_fix_first_run(struct kvm_vcpu *vcpu);
+void mdcr_fix_before_load(struct kvm_vcpu *vcpu, int cpu);
+void mdcr_fix_after_load(struct kvm_vcpu *vcpu);
+void mdcr_fix_vcpu_gone(struct kvm_vcpu *vcpu);
+bool mdcr_fix_can_write(void);
+
+/* host.c */
+enum mdcr_fix_src {
+	MDCR_FIX_SRC_NONE,	/* not read */
+	MDCR_FIX_SRC_HW,	/* mrs at EL2 (VHE) */
+	MDCR_FIX_SRC_HVC,	/* host hypercall (nVHE) */
+	MDCR_FIX_SRC_PMCR,	/* HPMN was 0: HPMN taken from PMCR_EL0.N */
+};
+
+struct mdcr_fix_cpu {
+	u64 mdcr;
+	u8 src;
+	bool vcpu_loaded;
+	bool repaired;
+	bool skipped;
+};
+
+bool mdcr_fix_vhe(void);
+bool mdcr_fix_kvm_ready(void);
+void mdcr_fix_host_snapshot(void);
+void mdcr_fix_host_repair(void);
+u64 mdcr_fix_host_mdcr(void);
+void mdcr_fix_host_get(int cpu, struct mdcr_fix_cpu *out);
+const char *mdcr_fix_src_name(u8 src);
+int mdcr_fix_host_init(void);
+void mdcr_fix_host_exit(void);
+void mdcr_fix_queue_repair(void);
+
+/* hooks.c */
+int mdcr_fix_hooks_init(void);
+void mdcr_fix_hooks_remove(void);
+void mdcr_fix_hooks_show(struct seq_file *m);
+void mdcr_fix_load_hook_set(bool armed);
+bool mdcr_fix_hooks_any(void);
+
+/* debugfs.c */
+void mdcr_fix_debugfs_init(void);
+void mdcr_fix_debugfs_exit(void);
+
+#endif /* MDCR_FIX_H */

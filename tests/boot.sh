@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh DIR SCENARIO [CPU [EXPECT]] - boot DIR/Image with DIR/initrd.gz
+# under qemu-system-aarch64 at EL2 (CPU "max": VHE, "cortex-a57": nVHE),
+# run one guest scenario, and print its TAP lines, followed by three checks
+# of the boot itself: it finished, the plan matches, the kernel log has no
+# splat. The console log is kept as DIR/SCENARIO.log.
+set -u
+
+dir=$1
+scen=$2
+cpu=${3:-max}
+expect=${4:-}
+log=$dir/$scen${expect:+-$expect}-$cpu.log
+tmo=${MDCR_FIX_BOOT_TIMEOUT:-600}
+
+# The init's own init is in the initramfs; rdinit=/init runs it.
+timeout "$tmo" qemu-system-aarch64 \
+	-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m 1024 \
+	-nographic -no-reboot -nic none \
+	-kernel "$dir/Image" -initrd "$dir/initrd.gz" \
+	-append "console=ttyAMA0 panic=-1 oops=panic rdinit=/init mdcr.run=$scen mdcr.expect=$expect" \
+	</dev/null >"$log" 2>&1
+rc=$?
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+sed -n '/^TAP version 13/,/^# mdcr-fix: end/p' "$log" |
+	grep -E '^(ok|not ok|#|1\.\.)'
+
+n=$(sed -n '/^TAP version 13/,/^# mdcr-fix: end/p' "$log" | grep -cE '^(ok|not ok) ')
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+if grep -q '^# mdcr-fix: end' "$log"; then
+	echo "ok - boot finished (qemu exit $rc)"
+else
+	echo "not ok - boot finished (qemu exit $rc, see $log)"
+	tail -n 20 "$log" | sed 's/^/# /'
+fi
+if [ -n "$plan" ] && [ "$plan" -eq "$n" ] && [ "$n" -gt 0 ]; then
+	echo "ok - plan 1..$plan matches $n results"
+else
+	echo "not ok - plan '${plan:-none}' vs $n results"
+fi
+splat='WARNING:|BUG:|Oops|Kernel panic|Call trace:|possible circular|inconsistent lock|sleeping function called|KASAN|kmemleak: [1-9]|Unable to handle'
+if grep -Eq "$splat" "$log"; then
+	echo "not ok - no kernel splat"
+	grep -E -B2 -A12 "$splat" "$log" | head -n 40 | sed 's/^/# /'
+else
+	echo "ok - no kernel splat"
+fi

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP and helpers for the guest scenarios (busybox sh), in the shape of
+# tools/testing/selftests/kselftest.h.
+echo "TAP version 13"
+tap_n=0
+tap_fail=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_fail=$((tap_fail + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check DESC COMMAND...: ok when COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+diag() {
+	echo "$*" | sed 's/^/# /'
+}
+
+tap_done() {
+	echo "1..$tap_n"
+}
+
+DBG=/sys/kernel/debug
+OBS=$DBG/mdcr_observer
+FIX=$DBG/mdcr_fix
+TRACE=$DBG/tracing
+
+# Run a command, showing it and its output as TAP diagnostics.
+run() {
+	echo "# \$ $*"
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -z "$out" ] || diag "$out"
+	return $rc
+}
+
+obs_load() {
+	insmod /lib/mdcr_observer.ko
+}
+
+obs_unload() {
+	rmmod mdcr_observer
+}
+
+fix_load() {
+	insmod /lib/mdcr_fix.ko "$@"
+}
+
+fix_unload() {
+	rmmod mdcr_fix
+}
+
+# The kernel's own value: kvm:kvm_arm_set_dreg32 fires where
+# kvm_arm_setup_mdcr_el2() computes vcpu->arch.mdcr_el2.
+trace_on() {
+	echo 0 >$TRACE/tracing_on
+	echo >$TRACE/trace
+	echo 1 >$TRACE/events/kvm/kvm_arm_set_dreg32/enable
+	echo 1 >$TRACE/tracing_on
+}
+
+# First MDCR_EL2 value the kernel computed in thread TID, as 0x%x.
+traced_mdcr() {
+	grep -E "^ *[^ ]+-$1 +\[" $TRACE/trace | grep -m1 'MDCR_EL2:' |
+		sed 's/.*MDCR_EL2: *0x0*\([0-9a-f]*\).*/0x\1/; s/^0x$/0x0/'
+}
+
+# Observer records: "tgid id tid cpu first_hw first_sw" per vCPU.
+obs_vcpus() {
+	sed -n 's/^vcpu tgid=\([0-9]*\) id=\([0-9]*\) tid=\([0-9]*\) cpu=\([0-9]*\) first_hw=\(0x[0-9a-f]*\) first_sw=\(0x[0-9a-f]*\).*/\1 \2 \3 \4 \5 \6/p' $OBS
+}
+
+# Host MDCR_EL2 of CPU $1 now, from the observer.
+obs_cpu_mdcr() {
+	sed -n "s/^cpu $1 mdcr_el2=\(0x[0-9a-f]*\).*/\1/p" $OBS
+}
+
+hpmn() {
+	echo $(($1 & 0x1f))
+}
+
+# debugfs header value of mdcr_fix: fix_key KEY
+fix_key() {
+	sed -n "s/^$1:	//p" $FIX
+}
+
+# For every vCPU the observer saw: its hardware MDCR_EL2 after the first load
+# must equal the kernel's own computed value, and be non-zero.
+# Prints one diagnostic line per vCPU; returns non-zero on any mismatch.
+first_loads_match() {
+	bad=0
+	seen=0
+	obs_vcpus >/tmp/obs
+	while read -r tgid id tid cpu hw sw; do
+		want=$(traced_mdcr "$tid")
+		seen=$((seen + 1))
+		echo "# vm $tgid vcpu $id (tid $tid, cpu $cpu): first load hw=$hw kernel=$want"
+		if [ -z "$want" ] || [ "$((hw))" -ne "$((want))" ] || [ "$((hw))" -eq 0 ]; then
+			bad=1
+		fi
+	done </tmp/obs
+	[ $seen -gt 0 ] || { echo "# no vCPU observed"; return 1; }
+	[ "$seen" -ge "${1:-1}" ] || { echo "# only $seen vCPUs observed, want $1"; return 1; }
+	return $bad
+}
+
+# The bug as it shows without a fix: every first load wrote 0 to the
+# hardware while the kernel then computed a non-zero value.
+first_loads_zero() {
+	bad=0
+	seen=0
+	obs_vcpus >/tmp/obs
+	while read -r tgid id tid cpu hw sw; do
+		want=$(traced_mdcr "$tid")
+		seen=$((seen + 1))
+		echo "# vm $tgid vcpu $id (tid $tid, cpu $cpu): first load hw=$hw kernel=$want"
+		if [ "$((hw))" -ne 0 ] || [ -z "$want" ] || [ "$((want))" -eq 0 ]; then
+			bad=1
+		fi
+	done </tmp/obs
+	[ $seen -gt 0 ] || return 1
+	return $bad
+}

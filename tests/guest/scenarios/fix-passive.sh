@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# A kernel that already has the fix: verdict "kernel already fixed", no
+# fix-up, VMs run, and the hardware gets the kernel's own value.
+trace_on
+obs_load
+run fix_load
+check "mdcr_fix loads" [ $? -eq 0 ]
+run vmm -c 2
+check "vmm: 2 vCPUs" [ $? -eq 0 ]
+run vmm -i -n 0 -p 1
+check "vmm: interrupted first run" [ $? -eq 0 ]
+diag "$(cat $FIX)"
+check "verdict: kernel already fixed" [ "$(fix_key verdict)" = "kernel already fixed" ]
+check "0 fix-ups" [ "$(fix_key fixups)" -eq 0 ]
+check "kernel computed every vCPU's value" [ "$(fix_key kernel_computed)" -ge 3 ]
+check "first-load MDCR_EL2 equals the kernel's value" first_loads_match 2
+sleep 1
+check "load hook disarmed" grep -q "^hook.vcpu_load:.* disarmed" $FIX
+run fix_unload
+check "mdcr_fix unloads" [ $? -eq 0 ]
+obs_unload

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# prepare.sh KERNEL - get a test kernel and an initramfs for it, print the
+# directory holding "Image" and "initrd.gz".
+#
+# KERNEL: unpatched-5.10 | patched-5.10 | unpatched-5.10-debug (built from
+# Debian's source by scripts/build-kernel.sh) or debian-5.10 | debian-6.1
+# (stock Debian binaries, scripts/stock-kernel.sh). The initramfs holds
+# busybox, the VMM, mdcr_fix.ko and the observer built for that kernel, and
+# the guest scenarios.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
+cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+kernel=${1:?usage: $0 KERNEL}
+
+case $kernel in
+debian-*)
+	set -- $("$top/scripts/stock-kernel.sh" "$kernel")
+	image=$1
+	kdir=$2
+	;;
+*)
+	kdir=$("$top/scripts/build-kernel.sh" "$kernel")
+	image=$kdir/arch/arm64/boot/Image
+	;;
+esac
+
+out=$cache/work/$kernel
+rm -rf "$out"
+mkdir -p "$out/build" "$out/root"
+
+# Build from a copy: the checkout may hold a build for another kernel.
+kbuild() {
+	make -C "$kdir" M="$1" ARCH=arm64 CROSS_COMPILE="$cross" \
+		CC="${cross}gcc" modules >"$1/build.log" 2>&1 || {
+		cat "$1/build.log" >&2
+		echo "prepare: module build in $1 failed against $kdir" >&2
+		exit 1
+	}
+	if grep -q 'warning:' "$1/build.log"; then
+		grep 'warning:' "$1/build.log" >&2
+		echo "prepare: module build in $1 has warnings" >&2
+		exit 1
+	fi
+}
+cp -r "$top/Kbuild" "$top/dkms.conf" "$top/module" "$top/scripts" "$out/build/"
+rm -f "$out/build/module/features.h"
+kbuild "$out/build"
+cp -r "$top/tests/observer" "$out/observer"
+kbuild "$out/observer"
+make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
+
+bb=$cache/busybox
+if [ ! -x "$bb/bin/busybox" ]; then
+	deb=$("$top/scripts/fetch-packages.sh" "$cache" bookworm busybox-static:arm64)
+	rm -rf "$bb"
+	dpkg-deb -x "$deb" "$bb"
+fi
+
+r=$out/root
+mkdir -p "$r/bin" "$r/lib" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/scenarios" "$r/etc"
+cp "$bb/bin/busybox" "$r/bin/busybox"
+ln -s busybox "$r/bin/sh"
+cp "$top/tests/vmm/vmm" "$r/bin/vmm"
+[ ! -f "$top/scripts/mdcr-fix-status" ] || cp "$top/scripts/mdcr-fix-status" "$r/bin/"
+cp "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko" "$r/lib/"
+cp "$top/tests/guest/lib.sh" "$r/lib/tap.sh"
+cp "$top/tests/guest/scenarios/"*.sh "$r/scenarios/"
+cp "$top/tests/guest/init" "$r/init"
+chmod +x "$r/init"
+echo "root:x:0:0:root:/:/bin/sh" >"$r/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$r/etc/passwd"
+echo "root:x:0:" >"$r/etc/group"
+echo "nogroup:x:65534:" >>"$r/etc/group"
+(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out/initrd.gz"
+ln -sf "$image" "$out/Image"
+echo "$out"

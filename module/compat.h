@@ -18,12 +18,14 @@ static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.has_run_once;
 }
+
 #define MDCR_FIX_RUN_ONCE "field"
 #elif defined(MDCR_FIX_HAS_RUN_ONCE_PID)
 static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
 {
 	return vcpu_has_run_once(vcpu);
 }
+
 #define MDCR_FIX_RUN_ONCE "pid"
 #else
 #error "mdcr_fix: cannot tell whether a vCPU has run (see scripts/probe-features.sh)"
@@ -34,12 +36,14 @@ static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.flags & KVM_ARM64_DEBUG_DIRTY;
 }
+
 #define MDCR_FIX_DEBUG_DIRTY "bit"
 #elif defined(MDCR_FIX_HAS_DEBUG_DIRTY_FLAG)
 static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 {
 	return vcpu_get_flag(vcpu, DEBUG_DIRTY);
 }
+
 #define MDCR_FIX_DEBUG_DIRTY "flag"
 #else
 #error "mdcr_fix: no debug-dirty flag found (see scripts/probe-features.sh)"

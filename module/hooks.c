@@ -87,6 +87,7 @@ static int save_vcpu(struct kretprobe_instance *ri, struct pt_regs *regs)
 	*(struct kvm_vcpu **)ri->data = (struct kvm_vcpu *)regs->regs[0];
 	return 0;
 }
+
 NOKPROBE_SYMBOL(save_vcpu);
 
 static int first_run_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -95,6 +96,7 @@ static int first_run_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		mdcr_fix_first_run(*(struct kvm_vcpu **)ri->data);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(first_run_ret);
 
 static int load_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -105,6 +107,7 @@ static int load_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	mdcr_fix_before_load(vcpu, (int)regs->regs[1]);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(load_entry);
 
 static int load_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -112,6 +115,7 @@ static int load_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	mdcr_fix_after_load(*(struct kvm_vcpu **)ri->data);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(load_ret);
 
 static int destroy_pre(struct kprobe *p, struct pt_regs *regs)
@@ -119,6 +123,7 @@ static int destroy_pre(struct kprobe *p, struct pt_regs *regs)
 	mdcr_fix_vcpu_gone((struct kvm_vcpu *)regs->regs[0]);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(destroy_pre);
 
 static struct hook hooks[NR_HOOKS] = {
@@ -235,8 +240,8 @@ static DECLARE_WORK(load_arm_work, load_arm_work_fn);
  * @armed: the wanted state
  *
  * Safe from a kprobe handler: the change itself happens in a work item.
- * Observe mode, and a kernel where the first-run hook could not be armed,
- * keep it armed.
+ * In observe mode, and where the first-run hook could not be registered,
+ * the load hook stays armed.
  */
 void mdcr_fix_load_hook_set(bool armed)
 {
@@ -257,7 +262,7 @@ static DECLARE_DELAYED_WORK(sweep_end, sweep_end_fn);
 /**
  * mdcr_fix_hooks_init - register the hook table
  *
- * Returns 0 with every hook that could be armed armed, or an error, with
+ * Returns 0 once every hook that could be registered is, or an error, with
  * nothing left registered, when a required hook could not be.
  */
 int mdcr_fix_hooks_init(void)
@@ -269,8 +274,10 @@ int mdcr_fix_hooks_init(void)
 		return ret;
 	hook_register(&hooks[HOOK_FIRST_RUN]);
 	/* Armed at once: vCPUs may exist already. The sweep ends that. */
-	if (!hook_register(&hooks[HOOK_VCPU_LOAD]))
-		load_want = load_armed = true;
+	if (!hook_register(&hooks[HOOK_VCPU_LOAD])) {
+		load_want = true;
+		load_armed = true;
+	}
 	if (hooks[HOOK_FIRST_RUN].sym)
 		schedule_delayed_work(&sweep_end, msecs_to_jiffies(sweep_ms));
 	return 0;

@@ -38,7 +38,7 @@ bool mdcr_fix_vhe(void)
  */
 bool mdcr_fix_kvm_ready(void)
 {
-	return READ_ONCE(kvm_debugfs_dir) != NULL;
+	return !!READ_ONCE(kvm_debugfs_dir);
 }
 
 /* PMCR_EL0.N, bits [15:11]: the number of event counters implemented. */
@@ -85,7 +85,7 @@ static void snapshot_one(void *unused)
 {
 	struct mdcr_fix_cpu *c = this_cpu_ptr(&host_cpu);
 
-	c->vcpu_loaded = kvm_get_running_vcpu() != NULL;
+	c->vcpu_loaded = !!kvm_get_running_vcpu();
 	if (!read_mdcr(&c->mdcr, &c->src)) {
 		c->src = MDCR_FIX_SRC_NONE;
 		return;

@@ -19,17 +19,19 @@ enum mdcr_fix_mode mdcr_fix_mode = MDCR_FIX_AUTO;
 
 static int mode_set(const char *val, const struct kernel_param *kp)
 {
-	if (sysfs_streq(val, "auto"))
-		mdcr_fix_mode = MDCR_FIX_AUTO;
-	else if (sysfs_streq(val, "fix"))
-		mdcr_fix_mode = MDCR_FIX_FIX;
-	else if (sysfs_streq(val, "observe"))
-		mdcr_fix_mode = MDCR_FIX_OBSERVE;
-	else {
-		pr_err("mode=%s: want auto, fix or observe\n", val);
-		return -EINVAL;
+	static const enum mdcr_fix_mode modes[] = {
+		MDCR_FIX_AUTO, MDCR_FIX_FIX, MDCR_FIX_OBSERVE,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (sysfs_streq(val, mdcr_fix_mode_name(modes[i]))) {
+			mdcr_fix_mode = modes[i];
+			return 0;
+		}
 	}
-	return 0;
+	pr_err("mode=%s: want auto, fix or observe\n", val);
+	return -EINVAL;
 }
 
 static int mode_get(char *buf, const struct kernel_param *kp)

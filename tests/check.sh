@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - run every test: host-side checks, then each guest scenario on
+# each test kernel under qemu-system-aarch64. Prints one TAP stream and ends
+# with "N passed, N failed"; exits non-zero on any failure.
+#
+# MDCR_FIX_ONLY=REGEX limits the boots to "kernel/scenario" names matching it.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
+only=${MDCR_FIX_ONLY:-.}
+res=$(mktemp)
+trap 'rm -f "$res"' EXIT
+start=$(date +%s)
+
+# Renumber TAP results into one stream, tagging each with where it ran.
+emit() {
+	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*)
+			st=${line%%ok *}ok
+			desc=$(echo "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *-\{0,1\} *//')
+			echo "$st" >>"$res"
+			echo "$st $(wc -l <"$res") - [$1] $desc"
+			;;
+		"#"*) echo "$line" ;;
+		esac
+	done
+}
+
+# result TAG DESC STATUS: one host-side result.
+result() {
+	if [ "$3" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi | emit "$1"
+}
+
+elapsed() {
+	echo "# elapsed $(($(date +%s) - start)) s"
+}
+
+echo "TAP version 13"
+if ! "$top/scripts/deps.sh"; then
+	echo "Bail out! dependencies missing"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+sh "$top/tests/host/run.sh" 2>&1 | emit host
+
+# kernel cpu scenario expect
+plan="
+unpatched-5.10 max control-first-load bug
+unpatched-5.10 max control-interrupted bug
+unpatched-5.10 max fix-first-load -
+unpatched-5.10 max fix-interrupted -
+unpatched-5.10 max fix-guest-debug -
+unpatched-5.10 max fix-repair -
+unpatched-5.10 max fix-observe -
+unpatched-5.10 max fix-lifecycle -
+unpatched-5.10 max fix-many -
+unpatched-5.10 max status -
+unpatched-5.10 cortex-a57 fix-nvhe -
+patched-5.10 max control-first-load fixed
+patched-5.10 max control-interrupted fixed
+patched-5.10 max fix-passive -
+debian-5.10 max control-first-load fixed
+debian-5.10 max fix-passive -
+debian-6.1 max control-first-load fixed
+debian-6.1 max fix-passive -
+"
+
+prepared=
+echo "$plan" | while read -r kernel cpu scen expect; do
+	[ -n "$kernel" ] || continue
+	echo "$kernel/$scen" | grep -Eq "$only" || continue
+	[ "$expect" = - ] && expect=
+	case " $prepared " in
+	*" $kernel "*) ;;
+	*)
+		elapsed
+		echo "# preparing $kernel"
+		dir=$("$top/tests/prepare.sh" "$kernel" 2>"$cache/prepare-$kernel.log")
+		result "$kernel" "kernel and modules ready, built warning-free" $?
+		[ -n "$dir" ] || { sed 's/^/# /' "$cache/prepare-$kernel.log"; continue; }
+		prepared="$prepared $kernel"
+		;;
+	esac
+	echo "# boot $kernel ($cpu): $scen${expect:+ (expect $expect)}"
+	"$top/tests/boot.sh" "$cache/work/$kernel" "$scen" "$cpu" "$expect" |
+		emit "$kernel/$scen${expect:+/$expect}"
+done
+elapsed
+
+pass=$(grep -c '^ok' "$res")
+fail=$(grep -c '^not ok' "$res")
+echo "1..$((pass + fail))"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -36,12 +36,16 @@ static void show_header(struct seq_file *m)
 		   MDCR_FIX_INIT_DEBUG_DECLARED, MDCR_FIX_RUN_ONCE,
 		   MDCR_FIX_DEBUG_DIRTY, MDCR_FIX_TTRF != 0);
 	mdcr_fix_hooks_show(m);
+	/* nVHE: the host call works only while KVM's hypervisor is in. */
+	if (!mdcr_fix_vhe())
+		mdcr_fix_host_snapshot();
 	for_each_online_cpu(cpu) {
 		mdcr_fix_host_get(cpu, &c);
-		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s%s%s\n", cpu,
+		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s%s%s%s\n", cpu,
 			   c.mdcr, mdcr_fix_src_name(c.src),
 			   c.repaired ? " repaired" : "",
-			   c.skipped ? " repair-skipped-vcpu-loaded" : "");
+			   c.skipped ? " repair-skipped-vcpu-loaded" : "",
+			   mdcr_fix_vhe() ? "" : mdcr_fix_hvc_reason(&c));
 	}
 	seq_printf(m, "vcpus_seen:\t%ld\n", atomic_long_read(&mdcr_fix_stats.vcpus));
 	seq_printf(m, "first_runs:\t%ld\n", atomic_long_read(&mdcr_fix_stats.first_runs));

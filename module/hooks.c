@@ -311,8 +311,12 @@ void mdcr_fix_hooks_show(struct seq_file *m)
 	for (i = 0; i < NR_HOOKS; i++) {
 		h = &hooks[i];
 		seq_printf(m, "hook.%s:\t", h->name);
+		if (!h->sym && h->err) {
+			seq_printf(m, "none (%s: %d)\n", h->syms[0], h->err);
+			continue;
+		}
 		if (!h->sym) {
-			seq_printf(m, "unresolved (%s: %d)\n", h->syms[0], h->err);
+			seq_puts(m, "none (not needed on this host)\n");
 			continue;
 		}
 		seq_printf(m, "%s", h->sym);

@@ -58,26 +58,31 @@ static u64 host_value(const struct mdcr_fix_cpu *c)
 	return c->mdcr;
 }
 
-static bool read_mdcr(u64 *val, u8 *src)
+/*
+ * nVHE: ask KVM's hypervisor. Where it is not installed (5.10 installs it
+ * only while a VM exists) the hyp stub answers HVC_STUB_ERR; a protected
+ * KVM refuses host calls once finalised.
+ */
+static bool read_mdcr_hvc(struct mdcr_fix_cpu *c)
 {
-	if (mdcr_fix_vhe()) {
-		*val = read_sysreg(mdcr_el2);
-		*src = MDCR_FIX_SRC_HW;
-		return true;
-	}
 #ifdef MDCR_FIX_HOST_GET_MDCR_ID
-	if (mdcr_fix_kvm_ready()) {
-		struct arm_smccc_res res;
+	struct arm_smccc_res res;
 
-		arm_smccc_1_1_hvc(MDCR_FIX_HOST_GET_MDCR_ID, &res);
-		if (res.a0 == SMCCC_RET_SUCCESS) {
-			*val = res.a1;
-			*src = MDCR_FIX_SRC_HVC;
-			return true;
-		}
+	if (!mdcr_fix_kvm_ready()) {
+		c->hvc_ret = MDCR_FIX_HVC_NO_KVM;
+		return false;
 	}
-#endif
+	arm_smccc_1_1_hvc(MDCR_FIX_HOST_GET_MDCR_ID, &res);
+	c->hvc_ret = res.a0;
+	if (res.a0 != SMCCC_RET_SUCCESS)
+		return false;
+	c->mdcr = res.a1;
+	c->src = MDCR_FIX_SRC_HVC;
+	return true;
+#else
+	c->hvc_ret = MDCR_FIX_HVC_NO_CALL;
 	return false;
+#endif
 }
 
 /* On each CPU, from an IPI: interrupts off, nothing can load a vCPU. */
@@ -86,10 +91,13 @@ static void snapshot_one(void *unused)
 	struct mdcr_fix_cpu *c = this_cpu_ptr(&host_cpu);
 
 	c->vcpu_loaded = !!kvm_get_running_vcpu();
-	if (!read_mdcr(&c->mdcr, &c->src)) {
-		c->src = MDCR_FIX_SRC_NONE;
+	c->src = MDCR_FIX_SRC_NONE;
+	if (!mdcr_fix_vhe()) {
+		read_mdcr_hvc(c);
 		return;
 	}
+	c->mdcr = read_sysreg(mdcr_el2);
+	c->src = MDCR_FIX_SRC_HW;
 	if (!(c->mdcr & MDCR_EL2_HPMN_MASK)) {
 		c->mdcr |= pmcr_n();
 		c->src = MDCR_FIX_SRC_PMCR;
@@ -153,6 +161,22 @@ u64 mdcr_fix_host_mdcr(void)
 void mdcr_fix_host_get(int cpu, struct mdcr_fix_cpu *out)
 {
 	*out = *per_cpu_ptr(&host_cpu, cpu);
+}
+
+/* Why an nVHE host's MDCR_EL2 could not be read. */
+const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c)
+{
+	switch (c->hvc_ret) {
+	case SMCCC_RET_SUCCESS:
+		return "";
+	case MDCR_FIX_HVC_NO_KVM:
+		return " (KVM not initialised)";
+	case MDCR_FIX_HVC_NO_CALL:
+		return " (this kernel has no host call for it)";
+	case HVC_STUB_ERR:
+		return " (hyp stub answered: KVM installs its hypervisor only while a VM exists)";
+	}
+	return " (host call refused)";
 }
 
 const char *mdcr_fix_src_name(u8 src)

@@ -107,8 +107,12 @@ enum mdcr_fix_src {
 	MDCR_FIX_SRC_PMCR,	/* HPMN was 0: HPMN taken from PMCR_EL0.N */
 };
 
+#define MDCR_FIX_HVC_NO_KVM	(-100UL)
+#define MDCR_FIX_HVC_NO_CALL	(-101UL)
+
 struct mdcr_fix_cpu {
 	u64 mdcr;
+	unsigned long hvc_ret;
 	u8 src;
 	bool vcpu_loaded;
 	bool repaired;
@@ -122,6 +126,7 @@ void mdcr_fix_host_repair(void);
 u64 mdcr_fix_host_mdcr(void);
 void mdcr_fix_host_get(int cpu, struct mdcr_fix_cpu *out);
 const char *mdcr_fix_src_name(u8 src);
+const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c);
 int mdcr_fix_host_init(void);
 void mdcr_fix_host_exit(void);
 void mdcr_fix_queue_repair(void);

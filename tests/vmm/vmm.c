@@ -4,8 +4,9 @@
  *
  * Every vCPU runs a few hand-assembled instructions that store the vCPU
  * index to a per-vCPU MMIO address in an endless loop, so each KVM_RUN
- * returns with KVM_EXIT_MMIO. The options select how vCPUs are created,
- * started, debugged, interrupted and stopped.
+ * returns with KVM_EXIT_MMIO. With -w they spin on a branch-to-self
+ * instead and never leave KVM_RUN until a signal stops them. The options
+ * select how vCPUs are created, started, debugged, interrupted and stopped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +46,7 @@
 /* Guest code layout, offsets into guest RAM */
 #define CODE_LOOP		0x00	/* MMIO loop, secondary entry */
 #define CODE_FAIL		0x20	/* report a failed PSCI call */
+#define CODE_SPIN		0x30	/* -w: b . */
 #define CODE_BOOT		0x40	/* primary with -S: CPU_ON, then loop */
 
 #define BENCH_WARMUP		100
@@ -62,6 +64,7 @@ struct options {
 	int pin_cpu;		/* -1: no pinning */
 	long bench;		/* 0: no benchmark */
 	long duration;		/* seconds, 0: use nr_exits */
+	long spin;		/* seconds, 0: no spinning */
 	bool no_vgic;
 	bool quiet;
 };
@@ -122,6 +125,9 @@ static void usage(FILE *f)
 		"  -b N     benchmark N MMIO exits on vCPU 0 (after %d\n"
 		"           warm-up exits) and print ns per run\n"
 		"  -d SECS  keep doing MMIO exits until SECS have passed\n"
+		"  -w SECS  spin: every vCPU loops on 'b .' in one KVM_RUN\n"
+		"           until SECS have passed, then is stopped with\n"
+		"           SIGUSR1 (EINTR); -n is ignored, no -b, -d, -s\n"
 		"  -G       no in-kernel vGICv3\n"
 		"  -q       quiet: only errors and the bench line\n"
 		"  -h       this help\n",
@@ -153,6 +159,20 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(EXIT_FAILURE);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vmm: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(2);
 }
 
 /* pthread functions return the error instead of setting errno */
@@ -192,7 +212,7 @@ static void parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "c:v:n:g:isSp:b:d:Gqh")) != -1) {
+	while ((c = getopt(argc, argv, "c:v:n:g:isSp:b:d:w:Gqh")) != -1) {
 		switch (c) {
 		case 'c':
 			opt.nr_vcpus = parse_num(optarg, c, 1, MAX_VCPUS);
@@ -224,6 +244,9 @@ static void parse_args(int argc, char **argv)
 		case 'd':
 			opt.duration = parse_num(optarg, c, 1, INT_MAX);
 			break;
+		case 'w':
+			opt.spin = parse_num(optarg, c, 1, INT_MAX);
+			break;
 		case 'G':
 			opt.no_vgic = true;
 			break;
@@ -242,6 +265,8 @@ static void parse_args(int argc, char **argv)
 		usage(stderr);
 		exit(2);
 	}
+	if (opt.spin && (opt.bench || opt.duration || opt.smp))
+		usage_error("-w cannot be combined with -b, -d, -s or -S");
 	if (opt.bench && opt.duration)
 		fail("-b and -d cannot be combined");
 }
@@ -312,6 +337,13 @@ static void emit_fail(struct code *c)
 	emit(c, a64_b(-4));				/* b <str> */
 }
 
+/* -w: branch to self, the vCPU never exits to userspace on its own */
+static void emit_spin(struct code *c)
+{
+	c->pos = CODE_SPIN;
+	emit(c, a64_b(0));
+}
+
 /* KVM's MPIDR layout: Aff0 = idx & 15, Aff1 = idx >> 4 */
 static uint16_t vcpu_mpidr(int idx)
 {
@@ -352,6 +384,7 @@ static void write_guest_code(void *mem)
 
 	emit_loop(&c);
 	emit_fail(&c);
+	emit_spin(&c);
 	if (opt.smp_on)
 		emit_boot(&c);
 }
@@ -487,6 +520,8 @@ static void vcpu_init(struct vcpu *vc, const struct kvm_vcpu_init *pref)
 		die("vcpu %d.%d: KVM_ARM_VCPU_INIT", vc->vm->idx, vc->idx);
 	if (!vc->idx && opt.smp_on)
 		pc = GUEST_RAM_BASE + CODE_BOOT;
+	if (opt.spin)
+		pc = GUEST_RAM_BASE + CODE_SPIN;
 	vcpu_set_reg(vc, CORE_REG(regs.pc), pc, "pc");
 	vcpu_set_reg(vc, CORE_REG(regs.regs[0]), vc->idx, "x0");
 }
@@ -759,6 +794,12 @@ static void normal_runs(struct vcpu *vc)
 		mmio_run(vc);
 }
 
+/* -s sleepers and -w spinners stay in KVM_RUN until SIGUSR1 stops them */
+static bool vcpu_signal_stopped(const struct vcpu *vc)
+{
+	return vc->sleeper || opt.spin;
+}
+
 static void vcpu_prepare(struct vcpu *vc)
 {
 	vc->tid = syscall(SYS_gettid);
@@ -766,7 +807,7 @@ static void vcpu_prepare(struct vcpu *vc)
 		vcpu_pin(vc);
 	if (opt.debug != DEBUG_NONE)
 		vcpu_set_debug(vc);
-	if (opt.intr || vc->sleeper)
+	if (opt.intr || vcpu_signal_stopped(vc))
 		vcpu_set_sigmask(vc);
 	if (opt.intr)
 		interrupted_run(vc);
@@ -782,7 +823,7 @@ static void *vcpu_thread(void *arg)
 	ret = pthread_barrier_wait(&vc->vm->barrier);
 	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
 		check_pthread(ret, "pthread_barrier_wait");
-	if (vc->sleeper)
+	if (vcpu_signal_stopped(vc))
 		eintr_run(vc);
 	else if (!vc->idx && opt.bench)
 		bench_runs(vc);
@@ -798,7 +839,7 @@ static void set_deadline(struct vm *vm)
 {
 	if (clock_gettime(CLOCK_MONOTONIC, &vm->deadline))
 		die("clock_gettime");
-	vm->deadline.tv_sec += opt.duration;
+	vm->deadline.tv_sec += opt.spin ? opt.spin : opt.duration;
 }
 
 static void vcpus_start(struct vm *vm)
@@ -823,8 +864,47 @@ static void vcpus_start(struct vm *vm)
 		check_pthread(ret, "pthread_barrier_wait");
 }
 
+static void wait_deadline(const struct vm *vm)
+{
+	int ret;
+
+	do
+		ret = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+				      &vm->deadline, NULL);
+	while (ret == EINTR);
+	if (ret) {
+		errno = ret;
+		die("clock_nanosleep");
+	}
+}
+
+static void vcpu_signal(const struct vcpu *vc)
+{
+	check_pthread(pthread_kill(vc->thread, SIGUSR1), "pthread_kill");
+}
+
+static void vcpus_join(struct vm *vm, int first)
+{
+	int i;
+
+	for (i = first; i < opt.nr_vcpus; i++)
+		check_pthread(pthread_join(vm->vcpus[i].thread, NULL),
+			      "pthread_join");
+}
+
+/* -w: let every vCPU spin until the deadline, then stop them all */
+static void spinners_stop(struct vm *vm)
+{
+	int i;
+
+	wait_deadline(vm);
+	for (i = 0; i < opt.nr_vcpus; i++)
+		vcpu_signal(&vm->vcpus[i]);
+	vcpus_join(vm, 0);
+}
+
 /* Wait for vCPU 0, stop the sleeping secondaries, wait for the rest */
-static void vcpus_stop(struct vm *vm)
+static void sleepers_stop(struct vm *vm)
 {
 	int i;
 
@@ -832,12 +912,16 @@ static void vcpus_stop(struct vm *vm)
 		      "pthread_join");
 	for (i = 1; i < opt.nr_vcpus; i++)
 		if (vm->vcpus[i].sleeper)
-			check_pthread(pthread_kill(vm->vcpus[i].thread,
-						   SIGUSR1),
-				      "pthread_kill");
-	for (i = 1; i < opt.nr_vcpus; i++)
-		check_pthread(pthread_join(vm->vcpus[i].thread, NULL),
-			      "pthread_join");
+			vcpu_signal(&vm->vcpus[i]);
+	vcpus_join(vm, 1);
+}
+
+static void vcpus_stop(struct vm *vm)
+{
+	if (opt.spin)
+		spinners_stop(vm);
+	else
+		sleepers_stop(vm);
 	check_pthread(pthread_barrier_destroy(&vm->barrier),
 		      "pthread_barrier_destroy");
 }

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test and demo targets, included by the top-level Makefile.
+#
+# make check           every test: host checks and all QEMU scenarios
+# make demo            the bug and the fix, booted in QEMU (KERNEL=debian-6.1
+#                      for a stock kernel that already has the fix)
+# make bench           cost of the module on the KVM_RUN path (unpatched-5.10)
+# make kernels         build/fetch every test kernel into the cache
+# make deps            install what the harness needs (apt-get, as root)
+
+.PHONY: check test demo bench kernels deps
+
+check test:
+	@sh tests/check.sh
+
+demo:
+	@sh tests/demo.sh $(KERNEL)
+
+bench:
+	@sh tests/bench.sh
+
+deps:
+	@sh scripts/deps.sh
+
+kernels: deps
+	@for k in unpatched-5.10 patched-5.10; do sh scripts/build-kernel.sh $$k || exit 1; done
+	@for k in debian-5.10 debian-6.1; do sh scripts/stock-kernel.sh $$k >/dev/null || exit 1; done

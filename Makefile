@@ -4,6 +4,8 @@
 # make KDIR=... ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 #                      build it against another kernel tree or headers
 # make install         install it for that kernel (modules_install)
+# make dkms-install    install through DKMS from this checkout (root)
+# make dkms-remove     remove it from DKMS
 # make clean
 # make check           run every test (see README.md)
 # make demo            show the bug and the fix in QEMU
@@ -11,7 +13,10 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: all module install clean help
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/mdcr-fix-$(VERSION)
+
+.PHONY: all module install clean help dkms-install dkms-remove
 
 all: module
 
@@ -26,8 +31,24 @@ clean:
 		rm -rf *.o *.ko *.mod* .*.cmd module/*.o module/.*.cmd \
 			module/features.h Module.symvers modules.order
 
+# The DKMS tree holds the module sources only, never the tests.
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/scripts
+	cp -r Kbuild Makefile dkms.conf LICENSE module $(DKMS_SRC)/
+	rm -f $(DKMS_SRC)/module/features.h $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/.*.cmd
+	cp scripts/probe-features.sh $(DKMS_SRC)/scripts/
+	dkms add -m mdcr-fix -v $(VERSION)
+	dkms build -m mdcr-fix -v $(VERSION)
+	dkms install -m mdcr-fix -v $(VERSION)
+
+dkms-remove:
+	dkms remove -m mdcr-fix -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 help:
-	@sed -n 's/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST)) | sed -n '/^make/,/^$$/p'
-	@$(MAKE) --no-print-directory -f tests/harness.mk help 2>/dev/null || true
+	@for f in Makefile tests/harness.mk; do \
+		sed -n '1,/^[^#]/s/^# \{0,1\}//p' $$f | sed -n '/^make/,$$p'; \
+	done
 
 -include tests/harness.mk

@@ -134,15 +134,21 @@ static void usage(FILE *f)
 		MAX_VCPUS, BENCH_WARMUP);
 }
 
+/* "vmm: " and the message, without a newline. */
+static void vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "vmm: ");
+	vfprintf(stderr, fmt, ap);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
 {
 	int err = errno;
 	va_list ap;
 
-	fprintf(stderr, "vmm: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(err));
 	exit(EXIT_FAILURE);
@@ -153,9 +159,8 @@ fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "vmm: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(EXIT_FAILURE);
@@ -166,9 +171,8 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "vmm: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	usage(stderr);

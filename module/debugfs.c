@@ -59,6 +59,8 @@ static void show_header(struct seq_file *m)
 		   atomic_long_read(&mdcr_fix_stats.repair_skipped));
 	seq_printf(m, "records:\t%u/%u\n", mdcr_fix_rec_used(), mdcr_fix_rec_capacity());
 	seq_printf(m, "records_dropped:\t%ld\n", atomic_long_read(&mdcr_fix_stats.dropped));
+	seq_printf(m, "memory:\t%zu bytes (%zu per vCPU record)\n",
+		   mdcr_fix_rec_bytes(), sizeof(struct mdcr_fix_rec));
 	seq_puts(m, "\n");
 	seq_puts(m, "     pid vcpu state  mdcr_el2         set              hw_first_load     loads  cpu\n");
 	seq_puts(m, "-------- ---- ------ ---------------- ---------------- ---------------- ------ ----\n");

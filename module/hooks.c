@@ -28,13 +28,26 @@
 
 #include "mdcr_fix.h"
 
-static char *fail_hooks;
-module_param(fail_hooks, charp, 0400);
-MODULE_PARM_DESC(fail_hooks,
-		 "test only: comma-separated hooks whose registration fails");
-
 static unsigned int sweep_ms = 2000;
-module_param(sweep_ms, uint, 0400);
+
+static int sweep_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+
+	if (kstrtouint(val, 0, &ms) || ms > 600000) {
+		pr_err("sweep_ms=%s: want 0..600000\n", val);
+		return -EINVAL;
+	}
+	sweep_ms = ms;
+	return 0;
+}
+
+static const struct kernel_param_ops sweep_ms_ops = {
+	.set = sweep_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(sweep_ms, &sweep_ms_ops, &sweep_ms, 0400);
 MODULE_PARM_DESC(sweep_ms,
 		 "ms the load hook stays armed after load to catch vCPUs that existed before (default 2000)");
 
@@ -147,6 +160,51 @@ static struct hook hooks[NR_HOOKS] = {
 	},
 };
 
+static char fail_hooks[64];
+
+static bool known_hook(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (strlen(hooks[i].name) == len && !strncmp(hooks[i].name, name, len))
+			return true;
+	return false;
+}
+
+static int fail_hooks_set(const char *val, const struct kernel_param *kp)
+{
+	const char *p = val;
+	size_t len;
+
+	while (*p && *p != '\n') {
+		len = strcspn(p, ",\n");
+		if (!known_hook(p, len)) {
+			pr_err("fail_hooks=%s: want a comma-separated list of first_run, vcpu_load, vcpu_destroy\n",
+			       val);
+			return -EINVAL;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return param_set_copystring(val, kp);
+}
+
+static const struct kernel_param_ops fail_hooks_ops = {
+	.set = fail_hooks_set,
+	.get = param_get_string,
+};
+
+static struct kparam_string fail_hooks_str = {
+	.maxlen = sizeof(fail_hooks),
+	.string = fail_hooks,
+};
+
+module_param_cb(fail_hooks, &fail_hooks_ops, &fail_hooks_str, 0400);
+MODULE_PARM_DESC(fail_hooks,
+		 "test only: comma-separated hooks whose registration fails");
+
 static DEFINE_MUTEX(arm_lock);
 static bool load_want;
 static bool load_armed;
@@ -154,13 +212,14 @@ static bool load_armed;
 static bool fail_injected(const char *name)
 {
 	const char *p = fail_hooks;
-	size_t len = strlen(name);
+	size_t len;
 
-	while (p && *p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+	while (*p) {
+		len = strcspn(p, ",\n");
+		if (len == strlen(name) && !strncmp(p, name, len))
 			return true;
-		p = strchr(p, ',');
-		if (p)
+		p += len;
+		if (*p)
 			p++;
 	}
 	return false;

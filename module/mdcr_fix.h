@@ -85,6 +85,7 @@ void mdcr_fix_rec_put(const struct kvm_vcpu *vcpu);
 bool mdcr_fix_rec_copy(unsigned int idx, struct mdcr_fix_rec *out);
 unsigned int mdcr_fix_rec_capacity(void);
 unsigned int mdcr_fix_rec_used(void);
+size_t mdcr_fix_rec_bytes(void);
 enum mdcr_fix_verdict mdcr_fix_verdict(void);
 void mdcr_fix_set_verdict(enum mdcr_fix_verdict v);
 const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v);

@@ -130,6 +130,12 @@ unsigned int mdcr_fix_rec_capacity(void)
 	return pool_size;
 }
 
+/* Memory the records take: the pool and the hash heads, fixed at load. */
+size_t mdcr_fix_rec_bytes(void)
+{
+	return pool_size * sizeof(*pool) + sizeof(recs_hash);
+}
+
 unsigned int mdcr_fix_rec_used(void)
 {
 	return READ_ONCE(pool_used);

@@ -49,18 +49,29 @@ fi
 sh "$top/tests/host/run.sh" 2>&1 | emit host
 
 # kernel cpu scenario expect
+# kernel cpu scenario expect. Every scenario of the module also runs on the
+# debug kernel (lockdep, KASAN, kmemleak), with the stress tier on top.
+module_scenarios="
+max control-first-load bug
+max control-interrupted bug
+max fix-first-load -
+max fix-interrupted -
+max fix-guest-debug -
+max fix-repair -
+max fix-observe -
+max fix-lifecycle -
+max fix-many -
+max status -
+max fault-injection -
+max bad-input -
+cortex-a57 fix-nvhe -
+"
 plan="
-unpatched-5.10 max control-first-load bug
-unpatched-5.10 max control-interrupted bug
-unpatched-5.10 max fix-first-load -
-unpatched-5.10 max fix-interrupted -
-unpatched-5.10 max fix-guest-debug -
-unpatched-5.10 max fix-repair -
-unpatched-5.10 max fix-observe -
-unpatched-5.10 max fix-lifecycle -
-unpatched-5.10 max fix-many -
-unpatched-5.10 max status -
-unpatched-5.10 cortex-a57 fix-nvhe -
+$(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
+$(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
+unpatched-5.10-debug max stress-cycles -
+unpatched-5.10-debug max stress-debugfs -
+unpatched-5.10-debug max stress-many -
 patched-5.10 max control-first-load fixed
 patched-5.10 max control-interrupted fixed
 patched-5.10 max fix-passive -

@@ -40,3 +40,31 @@ else
 	echo "not ok - sparse (make C=2) clean on module/ (make exit $rc)"
 	echo "$warn" | sed 's/^/# /'
 fi
+
+# Built for a non-arm64 kernel, the module stops with one clear line.
+hdr=$("$top/scripts/fetch-packages.sh" "$cache" bookworm \
+	'linux-headers-6.1.0-[0-9]*[0-9]-amd64:amd64') || hdr=
+if [ -n "$hdr" ]; then
+	abi=$(basename "$hdr" | sed 's/^linux-headers-\(.*\)-amd64_.*/\1/')
+	debs=$("$top/scripts/fetch-packages.sh" "$cache" bookworm \
+		"linux-headers-$abi-common" linux-kbuild-6.1:amd64)
+	x86=$tmp/x86
+	mkdir -p "$x86"
+	for d in $hdr $debs; do dpkg-deb -x "$d" "$x86"; done
+	for f in $(grep -rl "/usr/src/\|/usr/lib/linux-kbuild-" "$x86/usr/src/linux-headers-$abi-amd64" \
+			--include=Makefile 2>/dev/null); do
+		sed -i "s|/usr/src/|$x86/usr/src/|g; s|/usr/lib/linux-kbuild-|$x86/usr/lib/linux-kbuild-|g" "$f"
+	done
+	cp -r "$top/Kbuild" "$top/dkms.conf" "$top/module" "$top/scripts" "$x86/"
+	out=$(make -C "$x86/usr/src/linux-headers-$abi-amd64" M="$x86" CC=gcc modules 2>&1)
+	rc=$?
+	n=$(echo "$out" | grep -c 'mdcr_fix: arm64 only')
+	if [ $rc -ne 0 ] && [ "$n" -eq 1 ]; then
+		echo "ok - x86_64 headers: build stops with one clear line"
+	else
+		echo "not ok - x86_64 headers: build stops with one clear line (exit $rc)"
+	fi
+	echo "$out" | grep 'mdcr_fix' | sed 's/^/# /'
+else
+	echo "not ok - x86_64 headers for the wrong-architecture build"
+fi

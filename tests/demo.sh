@@ -51,7 +51,8 @@ if [ "$fail" -ne 0 ]; then
 fi
 if [ "$expect" = bug ]; then
 	echo "Summary: on $kernel without the module the first vcpu_load wrote MDCR_EL2=0 and left"
-	echo "CPU 1 with HPMN=0; with mdcr_fix every first load got the kernel's own value and HPMN stayed."
+	echo "CPU 1 with HPMN=0, where host perf event counters stopped; with mdcr_fix CPU 1 was"
+	echo "repaired, every first load got the kernel's own value, and HPMN and the counters stayed."
 else
 	echo "Summary: $kernel already computes MDCR_EL2 before the first load; mdcr_fix stays passive."
 fi

@@ -52,6 +52,7 @@ kbuild "$out/build"
 cp -r "$top/tests/observer" "$out/observer"
 kbuild "$out/observer"
 make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
+make -s -C "$top/tests/perfcount" CC="${cross}gcc" >&2
 
 bb=$cache/busybox
 if [ ! -x "$bb/bin/busybox" ]; then
@@ -65,6 +66,7 @@ mkdir -p "$r/bin" "$r/lib" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/scenarios" "
 cp "$bb/bin/busybox" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$top/tests/vmm/vmm" "$r/bin/vmm"
+cp "$top/tests/perfcount/perfcount" "$r/bin/perfcount"
 [ ! -f "$top/scripts/mdcr-fix-status" ] || cp "$top/scripts/mdcr-fix-status" "$r/bin/"
 cp "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko" "$r/lib/"
 cp "$top/tests/guest/lib.sh" "$r/lib/tap.sh"

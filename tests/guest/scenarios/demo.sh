@@ -12,6 +12,14 @@ decode() {
 		$((v >> 8 & 1)) $((v >> 10 & 1)) $((v >> 11 & 1))
 }
 
+# A host perf event on CPU 1 counted on a PMU event counter (perfcount).
+perf_line() {
+	p=$(perfcount 1)
+	ev=$(echo "$p" | sed -n 's/.*event_counter=\([0-9]*\).*/\1/p')
+	cc=$(echo "$p" | sed -n 's/.*cycle_counter=\([0-9]*\).*/\1/p')
+	say "    host perf on CPU 1: cycles on an event counter ${ev:-?}, on the cycle counter ${cc:-?}"
+}
+
 host_cpus() {
 	for c in 0 1; do
 		say "    CPU $c MDCR_EL2 = $(decode "$(obs_cpu_mdcr $c)")"
@@ -54,6 +62,8 @@ say "host: Linux $(uname -r), $(dmesg | grep -o 'VHE mode initialized\|Hyp mode 
 obs_load
 say "1. Each CPU's MDCR_EL2 at boot (HPMN = event counters the host keeps):"
 host_cpus
+perf_line
+check "healthy CPU 1: host perf event counter counts" [ "${ev:-0}" -gt 0 ]
 obs_unload
 
 say ""
@@ -65,7 +75,10 @@ hp=$(hpmn "$(obs_cpu_mdcr 1)")
 if [ "$EXPECT" = bug ]; then
 	check "without module: both first loads wrote MDCR_EL2=0" first_loads_all 0
 	check "without module: CPU 1 left with HPMN=0" [ "$hp" -eq 0 ]
-	[ "$hp" -eq 0 ] && say "  => the bug: CPU 1 now runs with HPMN=0; the host's PMU counters stop counting."
+	perf_line
+	check "without module: host perf event counter on CPU 1 stopped (0)" [ "${ev:-1}" -eq 0 ]
+	[ "$hp" -eq 0 ] && [ "${ev:-1}" -eq 0 ] &&
+		say "  => the bug: CPU 1 now runs with HPMN=0 and the host's perf event counters stop counting."
 else
 	check "kernel fixed: first loads already get the kernel's value" first_loads_all kernel
 fi
@@ -75,7 +88,7 @@ say ""
 say "3. With mdcr_fix (insmod mdcr_fix.ko, default mode auto):"
 fix_load
 obs_load
-say "  at load, CPU 1:"
+say "  at load the module repairs CPU 1:"
 say "    CPU 1 MDCR_EL2 = $(decode "$(obs_cpu_mdcr 1)")"
 obs_unload
 smp_vm "with module"
@@ -85,6 +98,8 @@ if [ "$EXPECT" = bug ]; then
 	check "with module: the damaged CPU was repaired at load" grep -q '^cpu1.host_mdcr_el2:.*repaired' $FIX
 	say "  after the VM exits:"
 	host_cpus
+	perf_line
+	check "with module: host perf event counter on CPU 1 counts again" [ "${ev:-0}" -gt 0 ]
 	say "  => fixed, as measured above: both first loads got the value the kernel computes, HPMN kept."
 else
 	check "kernel fixed: module passive" [ "$(fix_key verdict)" = "kernel already fixed" ]

@@ -105,7 +105,8 @@ NOKPROBE_SYMBOL(save_vcpu);
 
 static int first_run_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	if (!regs_return_value(regs))
+	/* All candidates return int: only w0 is defined. */
+	if (!(int)regs_return_value(regs))
 		mdcr_fix_first_run(*(struct kvm_vcpu **)ri->data);
 	return 0;
 }

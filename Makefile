@@ -6,6 +6,8 @@
 # make install         install it for that kernel (modules_install)
 # make dkms-install    install through DKMS from this checkout (root)
 # make dkms-remove     remove it from DKMS
+# make deb             build the Debian package mdcr-fix-dkms_<version>_all.deb
+#                      into the cache and print its path (debhelper, dh-dkms)
 # make clean
 # make check           run every test (see README.md)
 # make demo            show the bug and the fix in QEMU
@@ -16,7 +18,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/mdcr-fix-$(VERSION)
 
-.PHONY: all module install clean help dkms-install dkms-remove
+.PHONY: all module install clean help dkms-install dkms-remove deb
 
 all: module
 
@@ -45,6 +47,9 @@ dkms-install:
 dkms-remove:
 	dkms remove -m mdcr-fix -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+deb:
+	@sh scripts/build-deb.sh
 
 help:
 	@for f in Makefile tests/harness.mk; do \

@@ -202,6 +202,9 @@ check_ko "$kver" deb
 diag "$(ch dkms status 2>&1)"
 grep -q 'CC \[M\]' "$r/var/lib/dkms/mdcr-fix/$version/$kver/aarch64/log/make.log" 2>/dev/null
 result "[deb] DKMS compiled it in the chroot (make.log)" $?
+signer=$(modinfo -F signer "$(ko_of "$kver")" 2>/dev/null)
+[ -n "$signer" ] && [ -f "$r/var/lib/dkms/mok.pub" ]
+result "[deb] signed with DKMS's MOK key (signer: ${signer:-none})" $?
 ch sh -c 'modprobe -n -v mdcr_fix' >"$work/modprobe.log" 2>&1
 grep -q "updates/dkms/mdcr_fix.ko" "$work/modprobe.log"
 result "[deb] modprobe resolves mdcr_fix to the DKMS module" $?

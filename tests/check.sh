@@ -5,6 +5,7 @@
 # each test kernel under qemu-system-aarch64. Prints one TAP stream and ends
 # with "N passed, N failed"; exits non-zero on any failure.
 #
+# MDCR_FIX_DEBUG=1 adds the debug-kernel tier (issue 5, not yet timed in CI).
 # MDCR_FIX_ONLY=REGEX limits the boots to "kernel/scenario" names matching it.
 set -u
 
@@ -68,10 +69,10 @@ cortex-a57 fix-nvhe -
 "
 plan="
 $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
-$(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
-unpatched-5.10-debug max stress-cycles -
+$( [ -z "${MDCR_FIX_DEBUG:-}" ] || { echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /'
+echo "unpatched-5.10-debug max stress-cycles -
 unpatched-5.10-debug max stress-debugfs -
-unpatched-5.10-debug max stress-many -
+unpatched-5.10-debug max stress-many -"; })
 patched-5.10 max control-first-load fixed
 patched-5.10 max control-interrupted fixed
 patched-5.10 max fix-passive -

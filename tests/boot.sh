@@ -3,9 +3,10 @@
 #
 # boot.sh DIR SCENARIO [CPU [EXPECT]] - boot DIR/Image with DIR/initrd.gz
 # under qemu-system-aarch64 at EL2 (CPU "max": VHE, "cortex-a57": nVHE),
-# run one guest scenario, and print its TAP lines, followed by three checks
+# run one guest scenario, and print its TAP lines, followed by four checks
 # of the boot itself: it finished, the plan matches, the kernel log has no
-# splat. The console log is kept as DIR/SCENARIO.log.
+# splat, and no warning tainted the kernel. The console log, with the guest's
+# whole kernel log at its end, is kept as DIR/SCENARIO.log.
 set -u
 
 dir=$1
@@ -20,7 +21,7 @@ timeout "$tmo" qemu-system-aarch64 \
 	-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m 1024 \
 	-nographic -no-reboot -nic none \
 	-kernel "$dir/Image" -initrd "$dir/initrd.gz" \
-	-append "console=ttyAMA0 panic=-1 oops=panic rdinit=/init mdcr.run=$scen mdcr.expect=$expect" \
+	-append "console=ttyAMA0 panic=-1 oops=panic log_buf_len=4M rdinit=/init mdcr.run=$scen mdcr.expect=$expect" \
 	</dev/null >"$log" 2>&1
 rc=$?
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
@@ -51,3 +52,14 @@ else
 	echo "ok - no kernel splat"
 fi
 rm -f "$log.kernel"
+# Taint flags a warning leaves even when its text was lost: 4 M (machine
+# check), 5 B (bad page, KASAN), 7 D (oops), 9 W (WARN, sleeping in atomic),
+# 14 L (soft lockup). O and E (an out-of-tree, unsigned module) are expected.
+taint=$(sed -n 's/^mdcr-fix-tainted: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+if [ -z "$taint" ]; then
+	echo "not ok - kernel taint flags reported"
+elif [ $((taint & ((1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))) -ne 0 ]; then
+	echo "not ok - no warning tainted the kernel (tainted=$taint)"
+else
+	echo "ok - no warning tainted the kernel (tainted=$taint)"
+fi

@@ -91,6 +91,7 @@ struct hook {
 	kretprobe_handler_t handler;
 	kprobe_pre_handler_t pre;
 	const char *sym;
+	const char *err_sym;
 	int err;
 };
 
@@ -268,11 +269,15 @@ static int hook_register(struct hook *h)
 			pr_info("%s: armed on %pS\n", h->name, h->rp.kp.addr);
 			return 0;
 		}
+		/* Only a missing or unprobeable symbol moves on to a fallback. */
+		if (h->err != -ENOENT && h->err != -EINVAL)
+			break;
 	}
+	h->err_sym = *s ?: h->syms[0];
 	if (h->required)
-		pr_err("%s: cannot hook %s: %d\n", h->name, h->syms[0], h->err);
+		pr_err("%s: cannot hook %s: %d\n", h->name, h->err_sym, h->err);
 	else
-		pr_warn("%s: cannot hook %s: %d\n", h->name, h->syms[0], h->err);
+		pr_warn("%s: cannot hook %s: %d\n", h->name, h->err_sym, h->err);
 	return h->err;
 }
 
@@ -372,7 +377,7 @@ void mdcr_fix_hooks_show(struct seq_file *m)
 		h = &hooks[i];
 		seq_printf(m, "hook.%s:\t", h->name);
 		if (!h->sym && h->err) {
-			seq_printf(m, "none (%s: %d)\n", h->syms[0], h->err);
+			seq_printf(m, "none (%s: %d)\n", h->err_sym, h->err);
 			continue;
 		}
 		if (!h->sym) {

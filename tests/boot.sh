@@ -9,19 +9,22 @@
 # whole kernel log at its end, is kept as DIR/SCENARIO.log.
 set -u
 
+top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1
 scen=$2
 cpu=${3:-max}
 expect=${4:-}
 log=$dir/$scen${expect:+-$expect}-$cpu.log
 tmo=${MDCR_FIX_BOOT_TIMEOUT:-600}
+# A scenario may ask for kernel parameters with a "# cmdline: ..." line.
+extra=$(sed -n 's/^# cmdline: //p' "$top/tests/guest/scenarios/$scen.sh" 2>/dev/null)
 
 # The init's own init is in the initramfs; rdinit=/init runs it.
 timeout "$tmo" qemu-system-aarch64 \
 	-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m 1024 \
 	-nographic -no-reboot -nic none \
 	-kernel "$dir/Image" -initrd "$dir/initrd.gz" \
-	-append "console=ttyAMA0 panic=-1 oops=panic log_buf_len=4M rdinit=/init mdcr.run=$scen mdcr.expect=$expect" \
+	-append "console=ttyAMA0 panic=-1 oops=panic log_buf_len=4M $extra rdinit=/init mdcr.run=$scen mdcr.expect=$expect" \
 	</dev/null >"$log" 2>&1
 rc=$?
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"

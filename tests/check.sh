@@ -72,7 +72,8 @@ $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
 $( [ -z "${MDCR_FIX_DEBUG:-}" ] || { echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /'
 echo "unpatched-5.10-debug max stress-cycles -
 unpatched-5.10-debug max stress-debugfs -
-unpatched-5.10-debug max stress-many -"; })
+unpatched-5.10-debug max stress-many -
+unpatched-5.10-debug max fault-nth -"; })
 patched-5.10 max control-first-load fixed
 patched-5.10 max control-interrupted fixed
 patched-5.10 max fix-passive -

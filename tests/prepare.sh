@@ -53,6 +53,7 @@ cp -r "$top/tests/observer" "$out/observer"
 kbuild "$out/observer"
 make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
 make -s -C "$top/tests/perfcount" CC="${cross}gcc" >&2
+make -s -C "$top/tests/failnth" CC="${cross}gcc" >&2
 
 bb=$cache/busybox
 if [ ! -x "$bb/bin/busybox" ]; then
@@ -67,6 +68,7 @@ cp "$bb/bin/busybox" "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
 cp "$top/tests/vmm/vmm" "$r/bin/vmm"
 cp "$top/tests/perfcount/perfcount" "$r/bin/perfcount"
+cp "$top/tests/failnth/failnth" "$r/bin/failnth"
 [ ! -f "$top/scripts/mdcr-fix-status" ] || cp "$top/scripts/mdcr-fix-status" "$r/bin/"
 cp "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko" "$r/lib/"
 cp "$top/tests/guest/lib.sh" "$r/lib/tap.sh"

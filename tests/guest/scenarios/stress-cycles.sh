@@ -2,12 +2,19 @@
 # 200 insmod/rmmod cycles while two VMMs keep 4 vCPUs in KVM_RUN loops on 2
 # CPUs, with a VM created and destroyed in each cycle. Then: no leak
 # (kmemleak), and every vCPU, all created while the module was loaded, got
-# a non-zero MDCR_EL2 at its first load.
+# at its first load the MDCR_EL2 the kernel computes.
 CYCLES=${CYCLES:-200}
 KML=$DBG/kmemleak
 [ -e $KML ] && echo clear >$KML
 obs_load
 fix_load
+# The value the kernel computes for a vCPU here (no guest debug, like all
+# below): every first load must get exactly that.
+trace_on
+vmm -c 1 -q
+ref=$(traced_mdcr "$(obs_vcpus | awk '{ print $3; exit }')")
+echo 0 >$TRACE/tracing_on
+check "reference: the kernel computes ${ref:-nothing} for a vCPU" [ "$((${ref:-0}))" -ne 0 ]
 vmm -c 2 -d 3600 -q >/tmp/a.log 2>&1 &
 a=$!
 vmm -c 2 -d 3600 -q >/tmp/b.log 2>&1 &
@@ -32,8 +39,12 @@ kill $a $b
 wait $a $b 2>/dev/null
 obs_vcpus >/tmp/obs
 n=$(wc -l </tmp/obs)
-z=$(awk '$5 == "0x0"' /tmp/obs | wc -l)
-check "observer: $n vCPUs, none with MDCR_EL2=0 at first load ($z)" [ "$n" -ge $((2 * CYCLES + 4)) -a "$z" -eq 0 ]
+off=0
+while read -r tgid id tid cpu hw sw; do
+	[ "$((hw))" -eq "$((ref))" ] || off=$((off + 1))
+done </tmp/obs
+check "observer: $n vCPUs, every first load got $ref ($off did not)" \
+	[ "$n" -ge $((2 * CYCLES + 5)) -a "$off" -eq 0 ]
 fix_unload
 obs_unload
 check "no kprobe left registered" [ "$(grep -c 'mdcr_fix\|mdcr_observer' $DBG/kprobes/list)" -eq 0 ]

@@ -41,6 +41,38 @@ else
 	echo "$warn" | sed 's/^/# /'
 fi
 
+# The boot checks must be able to fail: tests/scan-log.sh on made-up logs.
+# scan NAME WANT LOG-LINES...: WANT is the ok/not ok column it must print.
+scan() {
+	name=$1
+	want=$2
+	shift 2
+	printf '%s\n' "$@" >"$tmp/$name.log"
+	got=$(sh "$top/tests/scan-log.sh" "$tmp/$name.log" | sed -n 's/^\(ok\|not ok\) - .*/\1/p' |
+		tr '\n' ,)
+	if [ "$got" = "$want" ]; then
+		echo "ok - scan-log: $name"
+	else
+		echo "not ok - scan-log: $name (got $got, want $want)"
+	fi
+}
+tap="TAP version 13|ok 1 - a WARNING: in a TAP line is the scenario's|1..1|# mdcr-fix: end"
+IFS='|'
+scan clean "ok,ok,ok,ok," $tap "kmsg: [    1.0] kvm [1]: VHE mode initialized successfully" \
+	"mdcr-fix-tainted: 12288"
+scan "WARN below the console level, in dmesg" "ok,ok,not ok,not ok," $tap \
+	"kmsg: [    2.0] WARNING: CPU: 1 PID: 9 at arch/arm64/kvm/x.c:1 f+0x0/0x4" \
+	"mdcr-fix-tainted: 4608"
+scan "lockdep report" "ok,ok,not ok,ok," $tap \
+	"kmsg: [    2.0] WARNING: possible circular locking dependency detected" \
+	"mdcr-fix-tainted: 0"
+scan "taint W with its text lost" "ok,ok,ok,not ok," $tap "mdcr-fix-tainted: 512"
+scan "KASAN report on the console" "ok,ok,not ok,not ok," $tap \
+	"[    3.0] BUG: KASAN: use-after-free in f+0x0/0x4" "mdcr-fix-tainted: 32"
+scan "no end, short plan, no taint line" "not ok,not ok,ok,not ok," \
+	"TAP version 13" "ok 1 - one" "1..2"
+unset IFS
+
 # Built for a non-arm64 kernel, the module stops with one clear line.
 hdr=$("$top/scripts/fetch-packages.sh" "$cache" bookworm \
 	'linux-headers-6.1.0-[0-9]*[0-9]-amd64:amd64') || hdr=

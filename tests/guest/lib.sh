@@ -62,6 +62,16 @@ fix_unload() {
 	rmmod mdcr_fix
 }
 
+# Probes mdcr_fix holds. kprobes/list names the probed function and its
+# module (kvm, built in), not the prober: count the probes on KVM functions,
+# less the observer's two (a kretprobe on kvm_arch_vcpu_load, a kprobe on
+# kvm_arch_vcpu_destroy) while it is loaded.
+fix_probes() {
+	np=$(grep -cE '[[:space:]]kvm_[a-z0-9_]+\+0x' $DBG/kprobes/list)
+	! grep -q '^mdcr_observer ' /proc/modules || np=$((np - 2))
+	echo $np
+}
+
 # The kernel's own value: kvm:kvm_arm_set_dreg32 fires where
 # kvm_arm_setup_mdcr_el2() computes vcpu->arch.mdcr_el2.
 trace_on() {

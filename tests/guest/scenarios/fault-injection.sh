@@ -3,7 +3,7 @@
 # makes the load fail cleanly; the others leave a clearly reduced module.
 # Pool exhaustion is counted, never a crash, and vCPUs are still fixed.
 nothing_left() {
-	[ ! -e $FIX ] && [ "$(grep -c mdcr_fix $DBG/kprobes/list)" -eq 0 ] &&
+	[ ! -e $FIX ] && [ "$(fix_probes)" -eq 0 ] &&
 		! grep -q '^mdcr_fix ' /proc/modules
 }
 

@@ -12,6 +12,9 @@ done
 dmesg | grep 'mdcr_fix: mode=bogus' | sed 's/^/# /'
 vmm -c 2 -d 12 >/tmp/vmm.log 2>&1 &
 vmm=$!
+fix_load
+check "while loaded: $(fix_probes) probes on KVM functions (kprobes/list)" [ "$(fix_probes)" -ge 2 ]
+fix_unload
 i=0
 fails=0
 while [ $i -lt 20 ]; do
@@ -23,4 +26,4 @@ done
 check "20 insmod/rmmod cycles with a VM running" [ $fails -eq 0 ]
 wait $vmm
 check "the VM ran through it" [ $? -eq 0 ]
-check "no kprobe left registered" [ "$(grep -c mdcr_fix $DBG/kprobes/list)" -eq 0 ]
+check "no kprobe left registered ($(fix_probes))" [ "$(fix_probes)" -eq 0 ]

@@ -47,7 +47,7 @@ check "observer: $n vCPUs, every first load got $ref ($off did not)" \
 	[ "$n" -ge $((2 * CYCLES + 5)) -a "$off" -eq 0 ]
 fix_unload
 obs_unload
-check "no kprobe left registered" [ "$(grep -c 'mdcr_fix\|mdcr_observer' $DBG/kprobes/list)" -eq 0 ]
+check "no kprobe left registered ($(fix_probes))" [ "$(fix_probes)" -eq 0 ]
 if [ -e $KML ]; then
 	echo scan >$KML
 	sleep 6

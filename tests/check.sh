@@ -87,8 +87,8 @@ debian-6.1 max fix-passive -
 prepared=
 echo "$plan" | while read -r kernel cpu scen expect; do
 	[ -n "$kernel" ] || continue
-	echo "$kernel/$scen" | grep -Eq "$only" || continue
-	[ -z "$skip" ] || ! echo "$kernel/$scen" | grep -Eq "$skip" || continue
+	echo "$kernel/$scen" | grep -Eq -e "$only" || continue
+	[ -z "$skip" ] || ! echo "$kernel/$scen" | grep -Eq -e "$skip" || continue
 	[ "$expect" = - ] && expect=
 	case " $prepared " in
 	*" $kernel "*) ;;

@@ -28,6 +28,7 @@ rm -f /tmp/stop
 		cat $FIX >/dev/null 2>&1 && n=$((n + 1))
 		dd if=$FIX bs=7 of=/dev/null 2>/dev/null
 	done
+	[ -e /tmp/stop ] || echo "# reader: time limit reached before the cycles ended"
 	echo $n >/tmp/reads
 ) &
 reader=$!

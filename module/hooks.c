@@ -273,7 +273,8 @@ static int hook_register(struct hook *h)
 		if (h->err != -ENOENT && h->err != -EINVAL)
 			break;
 	}
-	h->err_sym = *s ?: h->syms[0];
+	/* The last candidate tried, with its own error. */
+	h->err_sym = *s ?: s[-1];
 	if (h->required)
 		pr_err("%s: cannot hook %s: %d\n", h->name, h->err_sym, h->err);
 	else

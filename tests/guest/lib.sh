@@ -62,6 +62,23 @@ fix_unload() {
 	rmmod mdcr_fix
 }
 
+KML=$DBG/kmemleak
+
+# kmemleak_check: scan for leaks as one TAP result (debug kernel). An object
+# must be 5 s old and unreferenced in two scans to be reported.
+kmemleak_check() {
+	if [ ! -e $KML ]; then
+		not_ok "kmemleak: no leak (no $KML: CONFIG_DEBUG_KMEMLEAK?)"
+		return
+	fi
+	echo scan >$KML
+	sleep 6
+	echo scan >$KML
+	leaks=$(grep -c '^unreferenced object' $KML)
+	check "kmemleak: no leak ($leaks)" [ "$leaks" -eq 0 ]
+	[ "$leaks" -eq 0 ] || head -n 40 $KML | sed 's/^/# /'
+}
+
 # Probes mdcr_fix holds. kprobes/list names the probed function and its
 # module (kvm, built in), not the prober: count the probes on KVM functions,
 # less the observer's two (a kretprobe on kvm_arch_vcpu_load, a kprobe on

@@ -11,7 +11,6 @@
 # Linux 5.10 sets the flag only from the command line:
 # cmdline: slub_debug=A,kmalloc-*,dentry,inode_cache,kernfs_node_cache,vmap_area
 FS=$DBG/failslab
-KML=$DBG/kmemleak
 nothing_left() {
 	[ ! -e $FIX ] && [ "$(fix_probes)" -eq 0 ] &&
 		! grep -q '^mdcr_fix ' /proc/modules
@@ -116,11 +115,4 @@ bad='WARNING:|BUG:|Oops|Kernel panic|possible circular|inconsistent lock|sleepin
 check "no kernel warning since boot ($(wc -l </tmp/dmesg) lines of dmesg)" \
 	sh -c "! grep -Eq '$bad' /tmp/dmesg"
 grep -E -A8 "$bad" /tmp/dmesg | head -n 30 | sed 's/^/# /'
-if [ -e $KML ]; then
-	echo scan >$KML
-	sleep 6
-	echo scan >$KML
-	leaks=$(grep -c '^unreferenced object' $KML)
-	check "kmemleak: no leak ($leaks)" [ "$leaks" -eq 0 ]
-	[ "$leaks" -eq 0 ] || head -n 40 $KML | sed 's/^/# /'
-fi
+kmemleak_check

@@ -4,7 +4,6 @@
 # (kmemleak), and every vCPU, all created while the module was loaded, got
 # at its first load the MDCR_EL2 the kernel computes.
 CYCLES=${CYCLES:-200}
-KML=$DBG/kmemleak
 [ -e $KML ] && echo clear >$KML
 obs_load
 fix_load
@@ -48,11 +47,4 @@ check "observer: $n vCPUs, every first load got $ref ($off did not)" \
 fix_unload
 obs_unload
 check "no kprobe left registered ($(fix_probes))" [ "$(fix_probes)" -eq 0 ]
-if [ -e $KML ]; then
-	echo scan >$KML
-	sleep 6
-	echo scan >$KML
-	leaks=$(grep -c '^unreferenced object' $KML)
-	check "kmemleak: no leak ($leaks)" [ "$leaks" -eq 0 ]
-	[ "$leaks" -eq 0 ] || head -n 40 $KML | sed 's/^/# /'
-fi
+kmemleak_check

@@ -89,6 +89,12 @@ fix_probes() {
 	echo $np
 }
 
+# nothing_left: no mdcr_fix module, no probe of its, no debugfs entry.
+nothing_left() {
+	[ ! -e $FIX ] && [ "$(fix_probes)" -eq 0 ] &&
+		! grep -q '^mdcr_fix ' /proc/modules
+}
+
 # The kernel's own value: kvm:kvm_arm_set_dreg32 fires where
 # kvm_arm_setup_mdcr_el2() computes vcpu->arch.mdcr_el2.
 trace_on() {

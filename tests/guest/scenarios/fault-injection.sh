@@ -2,10 +2,6 @@
 # Each hook's registration failing (fail_hooks=, test only): a required hook
 # makes the load fail cleanly; the others leave a clearly reduced module.
 # Pool exhaustion is counted, never a crash, and vCPUs are still fixed.
-nothing_left() {
-	[ ! -e $FIX ] && [ "$(fix_probes)" -eq 0 ] &&
-		! grep -q '^mdcr_fix ' /proc/modules
-}
 
 if fix_load fail_hooks=vcpu_destroy 2>/dev/null; then
 	not_ok "fail_hooks=vcpu_destroy: load refused"

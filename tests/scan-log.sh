@@ -25,7 +25,8 @@ else
 	echo "not ok - plan '${plan:-none}' vs $n results"
 fi
 
-splat='WARNING:|BUG:|Oops|Kernel panic|Call trace:|possible circular|inconsistent lock|sleeping function called|KASAN|kmemleak: [1-9]|Unable to handle'
+# What counts as a splat: tests/splat.ere, shared with the guest.
+splat=$(cat "$(dirname "$0")/splat.ere")
 # Only kernel lines count: the scenarios' own output is TAP (ok/#).
 kern=$(grep -Ev '^(#|ok |not ok )' "$log")
 if echo "$kern" | grep -Eq "$splat"; then

@@ -271,7 +271,7 @@ plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$cons" | tail -n 1)
 got=$(sed -n '/^TAP version 13/,/^# mdcr-fix: end/p' "$cons" | grep -cE '^(ok|not ok) ')
 [ -n "$plan" ] && [ "$plan" -eq "$got" ] && [ "$got" -gt 0 ]
 result "[debian] plan '${plan:-none}' matches $got results" $?
-splat='WARNING:|BUG:|Oops|Kernel panic|Call trace:|Unable to handle'
+splat=$(cat "$top/tests/splat.ere")
 if grep -Ev '^(#|ok |not ok )' "$cons" | grep -Eq "$splat"; then
 	not_ok "[debian] no kernel splat"
 	grep -E -B2 -A12 "$splat" "$cons" | head -n 40 | sed 's/^/# /'

@@ -1,0 +1,309 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/mdcr-fix-status on made-up inputs, as TAP lines: the module's
+# sysfs snapshot, an older module's debugfs file, /proc/kallsyms, the kernel
+# log and uname -m, each faked through the script's MDCR_FIX_* variables.
+# Every case checks the text line, the exit status, --json and --prometheus.
+#
+# MDCR_FIX_STATUS_SCRIPT runs another script instead (to show that these
+# checks fail on a wrong one).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+script=${MDCR_FIX_STATUS_SCRIPT:-$top/scripts/mdcr-fix-status}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+# A fresh fake machine for each case: $d is its root, nothing exists yet.
+new() {
+	n=$((n + 1))
+	d=$tmp/$n
+	mkdir -p "$d"
+	MDCR_FIX_SYSFS=$d/sys/module/mdcr_fix/parameters/status
+	MDCR_FIX_DEBUGFS=$d/debug/mdcr_fix
+	MDCR_FIX_KALLSYMS=$d/kallsyms
+	MDCR_FIX_DMESG=$d/dmesg
+	MDCR_FIX_CMDLINE=$d/cmdline
+	MDCR_FIX_UNAME_M=aarch64
+	MDCR_FIX_UNAME_R=5.10.0-test
+	export MDCR_FIX_SYSFS MDCR_FIX_DEBUGFS MDCR_FIX_KALLSYMS MDCR_FIX_DMESG \
+		MDCR_FIX_CMDLINE MDCR_FIX_UNAME_M MDCR_FIX_UNAME_R
+	echo "BOOT_IMAGE=/vmlinuz root=/dev/vda" >"$MDCR_FIX_CMDLINE"
+}
+
+# sysfs KEY=VALUE...: the module is loaded and its snapshot holds these
+# lines, after a complete protected one whose keys they replace.
+sysfs() {
+	mkdir -p "$(dirname "$MDCR_FIX_SYSFS")"
+	{
+		for kv in version=1 status=protected verdict=affected mode=auto host=VHE \
+			fixups=3 repaired=1 damaged_cpus=0 zero_hpmn_vcpus=0 missed=0 \
+			repair_pending=0 "reason=a vCPU reached its first load with mdcr_el2 never computed"; do
+			k=${kv%%=*}
+			for o in "$@"; do
+				[ "${o%%=*}" != "$k" ] || kv=$o
+			done
+			echo "$kv"
+		done
+		for o in "$@"; do
+			case " version status verdict mode host fixups repaired damaged_cpus zero_hpmn_vcpus missed repair_pending reason " in
+			*" ${o%%=*} "*) ;;
+			*) echo "$o" ;;
+			esac
+		done
+	} >"$MDCR_FIX_SYSFS"
+}
+
+# kallsyms NAME...: what a non-root reader sees (zero addresses), with some
+# neighbours around the names given.
+kallsyms() {
+	{
+		echo "0000000000000000 T _text"
+		echo "0000000000000000 T kvm_arch_vcpu_put"
+		for s in "$@"; do echo "0000000000000000 T $s"; done
+		echo "0000000000000000 t kvm_arm_setup_mdcr_el2"
+		echo "0000000000000000 T ext4_fill_super	[ext4]"
+	} >"$MDCR_FIX_KALLSYMS"
+}
+
+dmesg_says() {
+	printf '[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd083]\n' >"$MDCR_FIX_DMESG"
+	[ $# -eq 0 ] || printf '[    1.234567] kvm [1]: %s\n' "$1" >>"$MDCR_FIX_DMESG"
+}
+
+# expect NAME RC STATUS [json:FRAGMENT | prom:LINE | text:FRAGMENT | notext:FRAGMENT]...
+expect() {
+	name=$1 want_rc=$2 want=$3
+	shift 3
+	fail=
+	text=$(sh "$script" 2>"$d/err")
+	rc=$?
+	[ "$rc" -eq "$want_rc" ] || fail="$fail; exit $rc, want $want_rc"
+	[ "$(echo "$text" | wc -l)" -eq 1 ] || fail="$fail; not one line"
+	case $text in
+	"mdcr-fix: $want ("*")") ;;
+	*) fail="$fail; line: $text" ;;
+	esac
+	[ ! -s "$d/err" ] || fail="$fail; stderr: $(cat "$d/err")"
+	json=$(sh "$script" --json 2>/dev/null)
+	jrc=$?
+	[ "$jrc" -eq "$want_rc" ] || fail="$fail; --json exit $jrc"
+	case $json in
+	"{\"status\":\"$want\","*"}") ;;
+	*) fail="$fail; json: $json" ;;
+	esac
+	if command -v python3 >/dev/null; then
+		keys=$(printf '%s' "$json" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+num = ("fixups", "repaired", "damaged_cpus", "zero_hpmn_vcpus", "missed", "repair_pending")
+bad = [k for k in num if o.get(k) is not None and type(o[k]) is not int]
+print(",".join(sorted(o)) + ("" if not bad else " strings:" + ",".join(bad)))' 2>&1)
+		[ "$keys" = "damaged_cpus,fixups,host,kernel,missed,mode,module_loaded,reason,repair_pending,repaired,source,status,verdict,zero_hpmn_vcpus" ] ||
+			fail="$fail; json keys: $keys"
+	fi
+	prom=$(sh "$script" --prometheus 2>/dev/null)
+	prc=$?
+	[ "$prc" -eq 0 ] || fail="$fail; --prometheus exit $prc"
+	echo "$prom" | grep -q -x "mdcr_fix_severity $want_rc" ||
+		fail="$fail; no mdcr_fix_severity $want_rc"
+	echo "$prom" | grep -q "^mdcr_fix_status{status=\"$want\"," ||
+		fail="$fail; no mdcr_fix_status{status=\"$want\""
+	# Every sample has its HELP and TYPE lines.
+	undoc=$(echo "$prom" | awk '/^# (HELP|TYPE) / { d[$3]++; next }
+		{ m = $1; sub(/\{.*/, "", m); if (d[m] != 2) print m }')
+	[ -z "$undoc" ] || fail="$fail; no HELP/TYPE for $undoc"
+	for a in "$@"; do
+		case $a in
+		json:*) case $json in *"${a#json:}"*) ;; *) fail="$fail; json lacks ${a#json:}" ;; esac ;;
+		prom:*) echo "$prom" | grep -q -F -x "${a#prom:}" || fail="$fail; no '${a#prom:}'" ;;
+		noprom:*) ! echo "$prom" | grep -q "^${a#noprom:}" || fail="$fail; has ${a#noprom:}" ;;
+		text:*) case $text in *"${a#text:}"*) ;; *) fail="$fail; line lacks '${a#text:}'" ;; esac ;;
+		notext:*) case $text in *"${a#notext:}"*) fail="$fail; line has '${a#notext:}'" ;; esac ;;
+		esac
+	done
+	if [ -z "$fail" ]; then
+		echo "ok - status: $name"
+	else
+		echo "not ok - status: $name"
+		echo "# ${fail#; }"
+		echo "# $text"
+	fi
+}
+
+new
+sysfs
+expect "module: protected (exit 0)" 0 protected \
+	'json:"verdict":"affected","mode":"auto","host":"VHE","fixups":3,"repaired":1,"damaged_cpus":0,"zero_hpmn_vcpus":0,"missed":0,"repair_pending":0,"module_loaded":true,"source":"sysfs"' \
+	'prom:mdcr_fix_status{status="protected",verdict="affected",mode="auto",host="VHE",source="sysfs"} 1' \
+	'prom:mdcr_fix_fixups_total 3' 'prom:mdcr_fix_repaired_total 1' \
+	'prom:mdcr_fix_damaged_cpus 0' 'prom:mdcr_fix_missed_total 0' \
+	'prom:mdcr_fix_zero_hpmn_vcpus 0' 'prom:mdcr_fix_repair_pending 0' \
+	'prom:mdcr_fix_module_loaded 1' 'prom:# TYPE mdcr_fix_fixups_total counter' \
+	'text:first load with mdcr_el2 never computed'
+
+new
+sysfs damaged_cpus=2
+expect "module says protected, 2 CPUs with HPMN 0: affected (exit 2)" 2 affected \
+	'json:"damaged_cpus":2' 'prom:mdcr_fix_damaged_cpus 2' 'text:2 CPU(s) have MDCR_EL2.HPMN = 0'
+
+new
+sysfs missed=4
+expect "missed probe hits: affected (exit 2)" 2 affected \
+	'json:"missed":4' 'prom:mdcr_fix_missed_total 4' 'text:4 probe hit(s) missed'
+
+new
+sysfs status="not affected" verdict="kernel already fixed" missed=4 fixups=0 repaired=0
+expect "missed hits on a fixed kernel: not affected (exit 0)" 0 "not affected" \
+	'json:"verdict":"kernel already fixed"'
+
+new
+sysfs repair_pending=1
+expect "repair pending: affected (exit 1)" 1 affected \
+	'json:"repair_pending":1' 'prom:mdcr_fix_repair_pending 1' 'text:repair is pending'
+
+new
+sysfs zero_hpmn_vcpus=1
+expect "a vCPU holding HPMN 0: affected (exit 2)" 2 affected \
+	'json:"zero_hpmn_vcpus":1' 'prom:mdcr_fix_zero_hpmn_vcpus 1'
+
+new
+sysfs status=affected mode=observe fixups=0 repaired=0
+expect "observe mode on an affected kernel: affected (exit 1)" 1 affected \
+	'json:"mode":"observe"' 'text:observe'
+
+new
+sysfs status=affected mode=auto fixups=0 repaired=0 "reason=no hook could be armed"
+expect "module says affected in mode auto: affected (exit 2)" 2 affected
+
+new
+sysfs status="not affected" verdict="kernel already fixed" fixups=0 repaired=0 \
+	"reason=KVM computed the value before the first load"
+expect "kernel already fixed, module loaded: not affected (exit 0)" 0 "not affected" \
+	'json:"verdict":"kernel already fixed"' 'prom:mdcr_fix_fixups_total 0'
+
+new
+sysfs status=unknown verdict=unknown "reason=no hook could be armed"
+expect "module says unknown: unknown (exit 3)" 3 unknown 'text:no hook could be armed'
+
+new
+sysfs version=2
+expect "snapshot version 2: unknown (exit 3)" 3 unknown 'text:version' \
+	'json:"fixups":null' 'noprom:mdcr_fix_fixups_total'
+
+new
+sysfs
+grep -v '^version=' "$MDCR_FIX_SYSFS" >"$d/s" && mv "$d/s" "$MDCR_FIX_SYSFS"
+expect "snapshot without version: unknown (exit 3)" 3 unknown 'text:version'
+
+new
+sysfs
+: >"$MDCR_FIX_SYSFS"
+expect "empty snapshot: unknown (exit 3)" 3 unknown 'text:empty' 'prom:mdcr_fix_module_loaded 1'
+
+new
+sysfs fixups=three
+expect "a counter that is not a number: unknown (exit 3)" 3 unknown 'text:fixups'
+
+new
+sysfs status=fine
+expect "a status it does not know: unknown (exit 3)" 3 unknown "text:fine"
+
+new
+mkdir -p "$(dirname "$MDCR_FIX_SYSFS")"
+kallsyms kvm_arch_vcpu_load
+dmesg_says "VHE mode initialized successfully"
+expect "module loaded, no sysfs file, debugfs unreadable: unknown (exit 3)" 3 unknown \
+	'text:not readable' 'notext:not loaded' 'json:"module_loaded":true'
+
+new
+mkdir -p "$(dirname "$MDCR_FIX_SYSFS")" "$(dirname "$MDCR_FIX_DEBUGFS")"
+printf 'version:\t1\nmodule:\t0.1.0\nhost:\tVHE\nmode:\tauto\nverdict:\taffected\nreason:\tseen\nfixups:\t2\nrepaired:\t0\n\n  pid vcpu\n' \
+	>"$MDCR_FIX_DEBUGFS"
+expect "older module, debugfs readable: protected (exit 0)" 0 protected \
+	'json:"fixups":2' 'json:"source":"debugfs"'
+
+new
+kallsyms kvm_arch_vcpu_load
+dmesg_says "VHE mode initialized successfully"
+expect "no module, kernel without the fix, VHE: affected (exit 2)" 2 affected \
+	'json:"module_loaded":false' 'json:"host":"VHE"' 'prom:mdcr_fix_module_loaded 0' \
+	'noprom:mdcr_fix_fixups_total' 'text:not loaded'
+
+new
+kallsyms kvm_arch_vcpu_load
+rm -f "$MDCR_FIX_DMESG"
+expect "no module, no fix, kernel log unreadable: affected (exit 2), says why" 2 affected \
+	'text:kernel log not readable'
+
+new
+kallsyms kvm_arch_vcpu_load
+dmesg_says "Hyp mode initialized successfully"
+expect "no module, no fix, nVHE host (5.10 log): not affected (exit 0)" 0 "not affected" \
+	'json:"host":"nVHE"'
+
+new
+kallsyms kvm_arch_vcpu_load
+dmesg_says
+echo "BOOT_IMAGE=/vmlinuz kvm-arm.mode=nvhe quiet" >"$MDCR_FIX_CMDLINE"
+expect "no module, no fix, kvm-arm.mode=nvhe: not affected (exit 0)" 0 "not affected"
+
+new
+kallsyms kvm_arch_vcpu_load kvm_arm_vcpu_init_debug
+dmesg_says "VHE mode initialized successfully"
+expect "no module, kvm_arm_vcpu_init_debug (5.10.37+, 6.1, 6.12): not affected (exit 0)" 0 \
+	"not affected" 'json:"verdict":"kernel already fixed"'
+
+new
+kallsyms kvm_arch_vcpu_load kvm_vcpu_load_debug kvm_debug_set_guest_ownership
+dmesg_says "VHE mode initialized successfully"
+expect "no module, 6.14+/7.x symbols (kvm_vcpu_load_debug): not affected (exit 0)" 0 \
+	"not affected" 'json:"verdict":"kernel already fixed"'
+
+new
+kallsyms kvm_arm_vcpu_init_debug_not_this_one
+expect "no module, no KVM: not affected (exit 0)" 0 "not affected"
+
+new
+expect "no module, kallsyms unreadable: unknown (exit 3)" 3 unknown
+
+new
+MDCR_FIX_UNAME_M=x86_64
+expect "not arm64: not affected (exit 0)" 0 "not affected" 'json:"source":"uname"'
+
+# Bad usage: 64, a message on stderr, nothing on stdout.
+new
+sysfs
+for args in --bogus "--json --prometheus" -j; do
+	# shellcheck disable=SC2086
+	o=$(sh "$script" $args 2>"$d/err")
+	rc=$?
+	if [ $rc -eq 64 ] && [ -z "$o" ] && [ -s "$d/err" ]; then
+		echo "ok - status: usage error '$args' exits 64 with a message on stderr"
+	else
+		echo "not ok - status: usage error '$args' exits 64 with a message on stderr (exit $rc)"
+	fi
+done
+o=$(sh "$script" --help 2>&1)
+rc=$?
+case $rc:$o in
+0:*--prometheus*"64"*) echo "ok - status: --help exits 0 and documents the exit codes" ;;
+*) echo "not ok - status: --help exits 0 and documents the exit codes (exit $rc)" ;;
+esac
+
+# One snapshot per run: a FIFO gives the snapshot to one read only; a
+# second read would block (timeout) or see nothing.
+new
+sysfs
+mv "$MDCR_FIX_SYSFS" "$d/snap"
+mkfifo "$MDCR_FIX_SYSFS"
+(cat "$d/snap" >"$MDCR_FIX_SYSFS") &
+o=$(timeout 10 sh "$script" --json 2>&1)
+rc=$?
+kill $! 2>/dev/null
+case $rc:$o in
+0:'{"status":"protected",'*) echo "ok - status: reads the sysfs snapshot once" ;;
+*) echo "not ok - status: reads the sysfs snapshot once (exit $rc: $o)" ;;
+esac

@@ -48,8 +48,9 @@ sysfs() {
 			echo "$kv"
 		done
 		for o in "$@"; do
-			case " version status verdict mode host fixups repaired damaged_cpus zero_hpmn_vcpus missed repair_pending reason " in
-			*" ${o%%=*} "*) ;;
+			case ${o%%=*} in
+			version | status | verdict | mode | host | fixups | repaired | damaged_cpus | \
+				zero_hpmn_vcpus | missed | repair_pending | reason) ;;
 			*) echo "$o" ;;
 			esac
 		done
@@ -189,6 +190,18 @@ sysfs status=unknown verdict=unknown "reason=no hook could be armed"
 expect "module says unknown: unknown (exit 3)" 3 unknown 'text:no hook could be armed'
 
 new
+sysfs
+printf 'version=1\nstatus=unknown\nreason=cannot check the CPUs now (unloading, or out of memory)\n' \
+	>"$MDCR_FIX_SYSFS"
+expect "short snapshot, module cannot check: unknown (exit 3), module's reason" 3 unknown \
+	'text:cannot check the CPUs now' 'json:"fixups":null'
+
+new
+sysfs status=unknown verdict=unknown damaged_cpus=1 "reason=no hook could be armed"
+expect "module says unknown but a CPU has HPMN 0: affected (exit 2)" 2 affected \
+	'json:"damaged_cpus":1'
+
+new
 sysfs version=2
 expect "snapshot version 2: unknown (exit 3)" 3 unknown 'text:version' \
 	'json:"fixups":null' 'noprom:mdcr_fix_fixups_total'
@@ -307,3 +320,4 @@ case $rc:$o in
 0:'{"status":"protected",'*) echo "ok - status: reads the sysfs snapshot once" ;;
 *) echo "not ok - status: reads the sysfs snapshot once (exit $rc: $o)" ;;
 esac
+

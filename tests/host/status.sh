@@ -321,3 +321,27 @@ case $rc:$o in
 *) echo "not ok - status: reads the sysfs snapshot once (exit $rc: $o)" ;;
 esac
 
+# The systemd service of the man page's EXAMPLES, as systemd runs it ($$ is
+# $): it leaves the metrics in mdcr_fix.prom and no temporary file beside.
+new
+sysfs
+ex=$(sed -n 's/^ExecStart=//p' "$top/doc/mdcr-fix-status.8" | sed 's/\\-/-/g; s/\$\$/$/g')
+prom=$tmp/prom
+mkdir -p "$prom"
+ex=$(printf '%s\n' "$ex" | sed "s|/var/lib/prometheus/node-exporter|$prom|; s|/usr/sbin/mdcr-fix-status|sh $script|")
+case $ex in
+"/bin/sh -c '"*"'")
+	cmd=${ex#/bin/sh -c \'}
+	/bin/sh -c "${cmd%\'}"
+	rc=$?
+	;;
+*) rc=99 ;;
+esac
+if [ $rc -eq 0 ] && [ "$(ls -A "$prom")" = mdcr_fix.prom ] &&
+	grep -q '^mdcr_fix_status{status="protected",' "$prom/mdcr_fix.prom" &&
+	[ "$(stat -c %a "$prom/mdcr_fix.prom")" = 644 ]; then
+	echo "ok - status: the man page's systemd service writes mdcr_fix.prom atomically"
+else
+	echo "not ok - status: the man page's systemd service writes mdcr_fix.prom atomically (exit $rc)"
+	echo "# $ex"
+fi

@@ -4,21 +4,33 @@
 # build-kernel.sh - build one harness kernel into the cache and print its
 # build directory (arch/arm64/boot/Image inside; usable as KDIR).
 #
-# Usage: build-kernel.sh unpatched-5.10 | patched-5.10 | unpatched-5.10-debug
+# Usage: build-kernel.sh VARIANT
+#   unpatched-5.10 | patched-5.10 | unpatched-5.10-debug
+#	Debian's 5.10.223 source, with or without the one-line revert of
+#	263d6287da14 (tests/patches/unpatched-5.10.patch).
+#   rhel8-4.18 | linux-4.19 | linux-5.4
+#	field kernels that never had the fix, from the trimmed source tarballs
+#	in $MDCR_FIX_KERNELS (default: ../shared/kernels beside the checkout),
+#	checked against tests/kernels.sha256 before use. Exit 77 when the
+#	tarball is not there.
 #
-# The build is keyed by everything that produced it: the source package, the
-# patch, the config fragments, the compiler and this script. A finished build
-# is reused; a failed one is rebuilt from scratch.
+# The build is keyed by everything that produced it: the source, the patch,
+# the config fragments, the compiler and the build recipe. A finished build is
+# reused; a failed one is rebuilt from scratch.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+tarballs=${MDCR_FIX_KERNELS:-$top/../shared/kernels}
 
-[ $# -eq 1 ] || { echo "usage: $0 unpatched-5.10|patched-5.10|unpatched-5.10-debug" >&2; exit 2; }
+usage="usage: $0 unpatched-5.10|patched-5.10|unpatched-5.10-debug|rhel8-4.18|linux-4.19|linux-5.4"
+[ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
 variant=$1
 frags=$top/tests/kconfig/base.config
 patch=
+tarball=
+hostcflags=
 case $variant in
 unpatched-5.10) patch=$top/tests/patches/unpatched-5.10.patch ;;
 patched-5.10) ;;
@@ -26,28 +38,66 @@ unpatched-5.10-debug)
 	patch=$top/tests/patches/unpatched-5.10.patch
 	frags="$frags $top/tests/kconfig/debug.config"
 	;;
-*) echo "build-kernel: unknown variant '$variant'" >&2; exit 2 ;;
+rhel8-4.18) tarball=linux-4.18.0-147.5.1.el8-trimmed.tar.xz ;;
+linux-4.19) tarball=linux-4.19.48-trimmed.tar.xz ;;
+linux-5.4) tarball=linux-5.4.59-trimmed.tar.xz ;;
+*) echo "build-kernel: unknown variant '$variant'" >&2; echo "$usage" >&2; exit 2 ;;
 esac
 
 log() { echo "[build-kernel] $*" >&2; }
 
-srcdeb=$("$top/scripts/fetch-packages.sh" "$cache" bullseye linux-source-5.10)
-srcname=$(basename "$srcdeb" .deb)
+if [ -n "$tarball" ]; then
+	# gcc >= 10 defaults to -fno-common, which breaks the host dtc of 4.18
+	# and 4.19 ("multiple definition of yylloc"); harmless on 5.4.
+	frags="$frags $top/tests/kconfig/old.config"
+	hostcflags=-fcommon
+	if [ ! -f "$tarballs/$tarball" ]; then
+		log "$tarball not found in $tarballs (set MDCR_FIX_KERNELS to a directory of the field-kernel tarballs)"
+		exit 77
+	fi
+	sum=$(sed -n "s/^\([0-9a-f]\{64\}\)  $tarball\$/\1/p" "$top/tests/kernels.sha256")
+	srcname=${tarball%.tar.xz}-$(echo "$sum" | cut -c1-12)
+	src=$cache/src/$srcname
+	mkdir -p "$cache/src"
+	exec 8>"$src.lock"
+	flock 8
+	if [ ! -f "$src/.done" ]; then
+		log "checking and unpacking $tarball"
+		if [ "$(sha256sum <"$tarballs/$tarball" | cut -d' ' -f1)" != "$sum" ]; then
+			log "$tarballs/$tarball does not match tests/kernels.sha256"
+			exit 1
+		fi
+		rm -rf "$src"
+		mkdir -p "$src"
+		tar -xJf "$tarballs/$tarball" -C "$src" --strip-components=1
+		touch "$src/.done"
+	fi
+else
+	srcdeb=$("$top/scripts/fetch-packages.sh" "$cache" bullseye linux-source-5.10)
+	srcname=$(basename "$srcdeb" .deb)
 
-# Pristine source, unpacked once per source package.
-src=$cache/src/$srcname
-if [ ! -f "$src/.done" ]; then
-	log "unpacking $srcname"
-	rm -rf "$src"
-	mkdir -p "$src"
-	dpkg-deb --fsys-tarfile "$srcdeb" |
-		tar -xO ./usr/src/linux-source-5.10.tar.xz |
-		tar -xJ -C "$src" --strip-components=1
-	touch "$src/.done"
+	# Pristine source, unpacked once per source package.
+	src=$cache/src/$srcname
+	mkdir -p "$cache/src"
+	exec 8>"$src.lock"
+	flock 8
+	if [ ! -f "$src/.done" ]; then
+		log "unpacking $srcname"
+		rm -rf "$src"
+		mkdir -p "$src"
+		dpkg-deb --fsys-tarfile "$srcdeb" |
+			tar -xO ./usr/src/linux-source-5.10.tar.xz |
+			tar -xJ -C "$src" --strip-components=1
+		touch "$src/.done"
+	fi
 fi
 
-key=$( { echo "$srcname"; cat $frags; [ -z "$patch" ] || cat "$patch";
-	"${cross}gcc" --version | head -n 1; cat "$0"; } | sha256sum | cut -c1-12)
+# The build steps below (kmake, the config merge): bump when they change
+# what a build produces.
+recipe=1
+key=$( { echo "$srcname recipe=$recipe hostcflags=$hostcflags"; cat $frags;
+	[ -z "$patch" ] || cat "$patch";
+	"${cross}gcc" --version | head -n 1; } | sha256sum | cut -c1-12)
 
 # Patched variants get their own tree: hard links to the pristine one, and
 # patch(1) replaces the files it changes instead of writing through the links.
@@ -68,14 +118,23 @@ if [ -f "$out/.done" ]; then
 	echo "$out"
 	exit 0
 fi
+# Another run may be building the same kernel: wait for it, then reuse.
+mkdir -p "$cache/kernels"
+exec 9>"$out.lock"
+flock 9
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
 
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
-log "building $variant in $out (about 3 minutes on 2 cores, more with debug options)"
+log "building $variant in $out (3 to 9 minutes on 2 cores, more with debug options)"
 kmake() {
 	make -C "$tree" O="$out" ARCH=arm64 CROSS_COMPILE="$cross" \
-		LOCALVERSION= "$@" >>"$out/build.log" 2>&1
+		LOCALVERSION= ${hostcflags:+HOSTCFLAGS=$hostcflags} "$@" \
+		>>"$out/build.log" 2>&1
 }
 if ! kmake allnoconfig; then
 	log "allnoconfig failed, see $out/build.log"

@@ -7,11 +7,13 @@
 #ifndef MDCR_FIX_COMPAT_H
 #define MDCR_FIX_COMPAT_H
 
+#include <linux/arm-smccc.h>
 #include <linux/kvm_host.h>
 #include <asm/kvm_arm.h>
 #include <asm/kvm_asm.h>
 
 #include "features.h"
+#include "mdcr_fix.h"
 
 #if defined(MDCR_FIX_HAS_RUN_ONCE_FIELD)
 static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
@@ -62,8 +64,37 @@ static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 #define MDCR_FIX_INIT_DEBUG_DECLARED	false
 #endif
 
+/*
+ * nVHE: the host call that returns MDCR_EL2, where the kernel has the SMCCC
+ * host call interface (v5.10). Before it, kvm_call_hyp() takes a hyp
+ * function pointer that a module cannot name: no call, and debugfs says so.
+ */
 #ifdef MDCR_FIX_HAS_HOST_GET_MDCR
-#define MDCR_FIX_HOST_GET_MDCR_ID	KVM_HOST_SMCCC_FUNC(__kvm_get_mdcr_el2)
+static inline unsigned long mdcr_fix_hvc_get_mdcr(u64 *val)
+{
+	struct arm_smccc_res res;
+
+	arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(__kvm_get_mdcr_el2), &res);
+	*val = res.a1;
+	return res.a0;
+}
+#else
+static inline unsigned long mdcr_fix_hvc_get_mdcr(u64 *val)
+{
+	return MDCR_FIX_HVC_NO_CALL;
+}
 #endif
+
+/* KVM creates its debugfs directory once its hypervisor is installed. */
+static inline bool mdcr_fix_kvm_initialised(void)
+{
+	return !!READ_ONCE(kvm_debugfs_dir);
+}
+
+/*
+ * KVM re-reads the host MDCR_EL2 of a CPU at CPU_PM_EXIT only where the
+ * kernel has CPU PM (distribution kernels do: SUSPEND, CPU_IDLE).
+ */
+#define MDCR_FIX_CAN_REFRESH_KVM	IS_ENABLED(CONFIG_CPU_PM)
 
 #endif /* MDCR_FIX_COMPAT_H */

@@ -9,54 +9,83 @@
  * iterator state.
  */
 #include <linux/debugfs.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/utsname.h>
 
 #include "compat.h"
 #include "mdcr_fix.h"
 
-#define MDCR_FIX_FORMAT_VERSION	1
+#define MDCR_FIX_FORMAT_VERSION	2
 
 static struct dentry *dent;
+
+static void show_cpus(struct seq_file *m, const struct mdcr_fix_health *h)
+{
+	const struct mdcr_fix_cpu *c;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		c = &h->cpus[cpu];
+		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s", cpu, c->mdcr,
+			   mdcr_fix_src_name(c->src));
+		if (!mdcr_fix_vhe()) {
+			seq_printf(m, "%s\n", mdcr_fix_hvc_reason(c));
+			continue;
+		}
+		seq_printf(m, " hpmn=%llu%s repairs=%u%s%s\n", c->hpmn,
+			   c->pmu ? "" : " no-pmu", c->repairs,
+			   c->damaged ? " damaged" : "",
+			   c->stale ? " kvm-copy-stale" : "");
+	}
+}
 
 static void show_header(struct seq_file *m)
 {
 	enum mdcr_fix_verdict v = mdcr_fix_verdict();
-	struct mdcr_fix_cpu c;
-	int cpu;
+	struct mdcr_fix_health h;
+	const char *reason;
+	int st;
 
 	seq_printf(m, "version:\t%d\n", MDCR_FIX_FORMAT_VERSION);
 	seq_printf(m, "module:\t%s\n", MDCR_FIX_VERSION);
 	seq_printf(m, "kernel:\t%s\n", init_utsname()->release);
 	seq_printf(m, "host:\t%s\n", mdcr_fix_vhe() ? "VHE" : "nVHE");
 	seq_printf(m, "mode:\t%s\n", mdcr_fix_mode_name(mdcr_fix_mode));
+	/* A read is also a retry: damage found is repaired (and reported). */
+	if (mdcr_fix_host_check(&h, true)) {
+		seq_puts(m, "status:\tunknown\n");
+		seq_puts(m, "status_reason:\tcannot check the CPUs now\n");
+	} else {
+		st = mdcr_fix_status(&h, &reason);
+		seq_printf(m, "status:\t%s\n", mdcr_fix_status_name(st));
+		seq_printf(m, "status_reason:\t%s\n", reason);
+	}
 	seq_printf(m, "verdict:\t%s\n", mdcr_fix_verdict_name(v));
 	seq_printf(m, "reason:\t%s\n", mdcr_fix_verdict_reason(v));
-	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d\n",
+	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d kvm_copy_refresh=%d\n",
 		   MDCR_FIX_INIT_DEBUG_DECLARED, MDCR_FIX_RUN_ONCE,
-		   MDCR_FIX_DEBUG_DIRTY, MDCR_FIX_TTRF != 0);
+		   MDCR_FIX_DEBUG_DIRTY, MDCR_FIX_TTRF != 0,
+		   MDCR_FIX_CAN_REFRESH_KVM);
 	mdcr_fix_hooks_show(m);
-	/* nVHE: the host call works only while KVM's hypervisor is in. */
-	if (!mdcr_fix_vhe())
-		mdcr_fix_host_snapshot();
-	for_each_online_cpu(cpu) {
-		mdcr_fix_host_get(cpu, &c);
-		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s%s%s%s\n", cpu,
-			   c.mdcr, mdcr_fix_src_name(c.src),
-			   c.repaired ? " repaired" : "",
-			   c.skipped ? " repair-skipped-vcpu-loaded" : "",
-			   mdcr_fix_vhe() ? "" : mdcr_fix_hvc_reason(&c));
+	if (h.cpus) {
+		show_cpus(m, &h);
+		seq_printf(m, "damaged_cpus:\t%u\n", h.damaged);
+		seq_printf(m, "stale_kvm_copies:\t%u\n", h.stale);
+		mdcr_fix_host_put(&h);
 	}
+	seq_printf(m, "repair_pending:\t%d\n", mdcr_fix_host_pending());
+	seq_printf(m, "missed:\t%lu\n", mdcr_fix_hooks_missed());
 	seq_printf(m, "vcpus_seen:\t%ld\n", atomic_long_read(&mdcr_fix_stats.vcpus));
 	seq_printf(m, "first_runs:\t%ld\n", atomic_long_read(&mdcr_fix_stats.first_runs));
 	seq_printf(m, "fixups:\t%ld\n", atomic_long_read(&mdcr_fix_stats.fixups));
 	seq_printf(m, "kernel_computed:\t%ld\n",
 		   atomic_long_read(&mdcr_fix_stats.kernel_computed));
+	seq_printf(m, "zero_hpmn_vcpus:\t%ld\n",
+		   atomic_long_read(&mdcr_fix_stats.zero_hpmn));
 	seq_printf(m, "loads_observed:\t%ld\n", atomic_long_read(&mdcr_fix_stats.loads));
 	seq_printf(m, "zero_loads:\t%ld\n", atomic_long_read(&mdcr_fix_stats.zero_loads));
 	seq_printf(m, "repaired:\t%ld\n", atomic_long_read(&mdcr_fix_stats.repaired));
-	seq_printf(m, "repair_skipped:\t%ld\n",
-		   atomic_long_read(&mdcr_fix_stats.repair_skipped));
 	seq_printf(m, "records:\t%u/%u\n", mdcr_fix_rec_used(), mdcr_fix_rec_capacity());
 	seq_printf(m, "records_dropped:\t%ld\n", atomic_long_read(&mdcr_fix_stats.dropped));
 	seq_printf(m, "memory:\t%zu bytes (%zu per vCPU record)\n",
@@ -123,7 +152,18 @@ static const struct seq_operations rec_sops = {
 	.show = rec_show,
 };
 
-DEFINE_SEQ_ATTRIBUTE(rec);
+static int rec_open(struct inode *inode, struct file *file)
+{
+	return seq_open(file, &rec_sops);
+}
+
+static const struct file_operations rec_fops = {
+	.owner = THIS_MODULE,
+	.open = rec_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release,
+};
 
 /*
  * Root only. Lockdown still lets debugfs open it: the mode fits within 0444

@@ -15,15 +15,15 @@
 /**
  * mdcr_fix_compute - the value kvm_arm_setup_mdcr_el2() computes
  * @vcpu:	the vCPU
- * @host_mdcr:	this CPU's host MDCR_EL2 (only HPMN is used)
+ * @hpmn:	the host's HPMN on this CPU (mdcr_fix_host_hpmn())
  *
  * Mirrors the running kernel's own computation: host HPMN, the traps KVM
  * always sets (TTRF only where the kernel knows it), TDE while userspace
  * debugs the guest, TDA unless the guest owns the debug registers.
  */
-u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 host_mdcr)
+u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 hpmn)
 {
-	u64 val = host_mdcr & MDCR_EL2_HPMN_MASK;
+	u64 val = hpmn & MDCR_EL2_HPMN_MASK;
 
 	val |= MDCR_EL2_TPM | MDCR_EL2_TPMS | MDCR_FIX_TTRF |
 	       MDCR_EL2_TPMCR | MDCR_EL2_TDRA | MDCR_EL2_TDOSA;
@@ -49,15 +49,18 @@ static bool may_write(void)
 	return false;
 }
 
-/* What the kernel did with a vCPU is evidence about the whole kernel. */
-static void evidence(enum mdcr_fix_verdict v)
+/*
+ * A value KVM computed with HPMN = 0 on a host with a PMU: KVM took it
+ * from a copy of a damaged host register. Refresh the copies.
+ */
+static void check_computed(u64 val)
 {
-	if (mdcr_fix_verdict() != MDCR_FIX_PENDING)
-		return;
-	mdcr_fix_set_verdict(v);
-	/* A fixed kernel needs no safety net on its load path. */
-	if (v == MDCR_FIX_FIXED && mdcr_fix_mode == MDCR_FIX_AUTO)
-		mdcr_fix_load_hook_set(false);
+	if (val && !(val & MDCR_EL2_HPMN_MASK) && mdcr_fix_host_hpmn()) {
+		atomic_long_inc(&mdcr_fix_stats.zero_hpmn);
+		pr_warn_ratelimited("a vCPU holds MDCR_EL2 %#llx with HPMN 0: KVM's copy of the host value is stale\n",
+				    val);
+		mdcr_fix_host_stale_all();
+	}
 }
 
 /* Did the module, not the kernel, put the current value there? */
@@ -71,7 +74,7 @@ static bool never_computed(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
 
 static void fix(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
 {
-	u64 val = mdcr_fix_compute(vcpu, mdcr_fix_host_mdcr());
+	u64 val = mdcr_fix_compute(vcpu, mdcr_fix_host_hpmn());
 
 	vcpu->arch.mdcr_el2 = val;
 	atomic_long_inc(&mdcr_fix_stats.fixups);
@@ -82,12 +85,15 @@ static void fix(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
 }
 
 /**
- * mdcr_fix_first_run - a vCPU's first-run init has just succeeded
- * @vcpu: the vCPU, about to be loaded
+ * mdcr_fix_first_run - a vCPU is in its first-run init
+ * @vcpu: the vCPU, not loaded yet
  *
- * Where the kernel already computed mdcr_el2, that proves the fix is there.
- * Where it did not, this is the moment the fixed kernel would have: compute
- * it now, with the guest_debug and debug-dirty state that will be used.
+ * Called once per vCPU, from kvm_timer_enable(), which only the first-run
+ * init calls, after the point where the fixed kernel computes mdcr_el2.
+ * Where the kernel already computed it, that proves the fix is there.
+ * Where it did not, compute it now, with the guest_debug and debug-dirty
+ * state that will be used. No vCPU is loaded on this CPU: a CPU found
+ * damaged here is repaired before this vCPU's first load.
  */
 void mdcr_fix_first_run(struct kvm_vcpu *vcpu)
 {
@@ -103,16 +109,18 @@ void mdcr_fix_first_run(struct kvm_vcpu *vcpu)
 			atomic_long_inc(&mdcr_fix_stats.kernel_computed);
 		if (rec)
 			rec->state = MDCR_FIX_REC_KERNEL;
-		evidence(MDCR_FIX_FIXED);
+		mdcr_fix_decide(MDCR_FIX_FIXED);
+		check_computed(vcpu->arch.mdcr_el2);
 	} else {
 		if (!vcpu->arch.mdcr_el2)
-			evidence(MDCR_FIX_AFFECTED);
+			mdcr_fix_decide(MDCR_FIX_AFFECTED);
 		if (may_write())
 			fix(vcpu, rec);
 	}
 	if (rec)
 		rec->mdcr = vcpu->arch.mdcr_el2;
 	raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
+	mdcr_fix_host_repair_local();
 }
 
 /**
@@ -136,7 +144,7 @@ void mdcr_fix_before_load(struct kvm_vcpu *vcpu, int cpu)
 		atomic_long_inc(&mdcr_fix_stats.zero_loads);
 		/* Past its first-run init and still 0: the kernel lacks the fix. */
 		if (mdcr_fix_has_run_once(vcpu))
-			evidence(MDCR_FIX_AFFECTED);
+			mdcr_fix_decide(MDCR_FIX_AFFECTED);
 		if (may_write())
 			fix(vcpu, rec);
 	}
@@ -164,21 +172,25 @@ void mdcr_fix_after_load(struct kvm_vcpu *vcpu)
 }
 
 /**
- * mdcr_fix_vcpu_gone - kvm_arch_vcpu_destroy() is about to free @vcpu
+ * mdcr_fix_vcpu_gone - KVM is about to free @vcpu
  * @vcpu: the vCPU
  *
  * Drops its record. A vCPU that dies with mdcr_el2 never computed may have
- * been put with 0 loaded, which leaves its last CPU with HPMN = 0: repair.
+ * been put with 0 loaded, and one whose value KVM computed with HPMN = 0
+ * was run from a stale copy: either way a CPU may be left with HPMN = 0,
+ * so every CPU is checked soon (once, however many vCPUs go).
  */
 void mdcr_fix_vcpu_gone(struct kvm_vcpu *vcpu)
 {
 	unsigned long flags;
+	u64 val = vcpu->arch.mdcr_el2;
 
 	raw_spin_lock_irqsave(&mdcr_fix_lock, flags);
 	mdcr_fix_rec_put(vcpu);
 	raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
-	if (!vcpu->arch.mdcr_el2 && mdcr_fix_can_write())
-		mdcr_fix_queue_repair();
+	check_computed(val);
+	if (!val)
+		mdcr_fix_host_queue_check();
 }
 
 /* May the module write MDCR_EL2 or vcpu state at all in this mode? */

@@ -2,21 +2,26 @@
 /*
  * The hook table.
  *
- * first_run	 where a vCPU's first-run init has just succeeded: the point
- *		 at which the fixed kernel computes mdcr_el2. The static
- *		 kvm_vcpu_first_run_init() is inlined in Debian's builds and
- *		 is gone since b5aa368abfbf (v5.17), which merged it into
- *		 kvm_arch_vcpu_run_pid_change(). Last fallback:
- *		 kvm_timer_enable(), which only the first-run init calls,
- *		 after the place where the fixed kernel computes mdcr_el2.
- *		 All run before the first vcpu_load() of KVM_RUN.
+ * first_run	 kvm_timer_enable(): every kernel from 4.18 on calls it from
+ *		 the first-run init alone (kvm_vcpu_first_run_init(), static
+ *		 and usually inlined, or kvm_arch_vcpu_run_pid_change() since
+ *		 b5aa368abfbf, v5.17), once per vCPU, after the point where
+ *		 the fixed kernel computes mdcr_el2 and before the first
+ *		 vcpu_load(). A kprobe at its entry needs no instance pool, so
+ *		 it cannot run dry, and runs before a timer enable can fail.
  * vcpu_load	 the safety net in front of every load. A kprobe costs a BRK
  *		 exception and a single-step on each hit, and KVM_RUN loads
  *		 once per exit, so it is armed only while it may be needed.
- * vcpu_destroy	 drops the record: vCPU addresses are reused.
+ * vcpu_destroy	 drops the record: vCPU addresses are reused. Up to 5.5 KVM
+ *		 frees a VM's vCPUs with kvm_arch_vcpu_free() and calls
+ *		 kvm_arch_vcpu_destroy() only when KVM_CREATE_VCPU fails;
+ *		 since 5.6 every vCPU goes through kvm_arch_vcpu_destroy().
+ * init_debug	 kvm_arm_init_debug(), where KVM copies the host MDCR_EL2 of
+ *		 a CPU it enables: repair that CPU first (VHE only).
  *
  * Handlers run with preemption disabled: no sleeping, no allocation.
- * Arming and disarming take the kprobe mutex, so they go through a work item.
+ * Arming and disarming take the kprobe mutex, so they go through a work
+ * item; this file alone decides what is armed.
  */
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
@@ -26,6 +31,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "mdcr_fix.h"
 
 static unsigned int sweep_ms = 2000;
@@ -47,15 +53,19 @@ static const struct kernel_param_ops sweep_ms_ops = {
 	.get = param_get_uint,
 };
 
-module_param_cb(sweep_ms, &sweep_ms_ops, &sweep_ms, 0400);
+module_param_cb(sweep_ms, &sweep_ms_ops, &sweep_ms, 0444);
 MODULE_PARM_DESC(sweep_ms,
-		 "ms the load hook stays armed after load to catch vCPUs that existed before (default 2000)");
+		 "uint 0..600000: ms the load hook stays armed after load, for vCPUs that existed before (default 2000)");
 
-enum hook_id { HOOK_FIRST_RUN, HOOK_VCPU_LOAD, HOOK_VCPU_DESTROY, NR_HOOKS };
+enum hook_id {
+	HOOK_FIRST_RUN,
+	HOOK_VCPU_LOAD,
+	HOOK_VCPU_DESTROY,
+	HOOK_INIT_DEBUG,
+	NR_HOOKS
+};
 
 static const char * const first_run_syms[] = {
-	"kvm_vcpu_first_run_init",
-	"kvm_arch_vcpu_run_pid_change",
 	"kvm_timer_enable",
 	NULL
 };
@@ -66,7 +76,13 @@ static const char * const vcpu_load_syms[] = {
 };
 
 static const char * const vcpu_destroy_syms[] = {
+	"kvm_arch_vcpu_free",
 	"kvm_arch_vcpu_destroy",
+	NULL
+};
+
+static const char * const init_debug_syms[] = {
+	"kvm_arm_init_debug",
 	NULL
 };
 
@@ -80,7 +96,9 @@ static const char * const vcpu_destroy_syms[] = {
  * @handler:	  kretprobe return handler, NULL for a plain kprobe
  * @pre:	  kprobe pre-handler, for a plain kprobe
  * @sym:	  the candidate that registered, NULL if none
- * @err:	  error of the last candidate tried
+ * @err_sym:	  the last candidate tried, when none registered
+ * @err:	  its error
+ * @armed:	  enabled now (under arm_lock)
  */
 struct hook {
 	const char *name;
@@ -93,33 +111,37 @@ struct hook {
 	const char *sym;
 	const char *err_sym;
 	int err;
+	bool armed;
 };
 
-/* kretprobe entry: remember the vCPU (first argument) for the return. */
-static int save_vcpu(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void hooks_update(void);
+
+/* A handler that may have changed the verdict lets the arming follow. */
+static void after_evidence(enum mdcr_fix_verdict before)
 {
-	*(struct kvm_vcpu **)ri->data = (struct kvm_vcpu *)regs->regs[0];
+	if (mdcr_fix_verdict() != before)
+		hooks_update();
+}
+
+static int first_run_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	enum mdcr_fix_verdict v = mdcr_fix_verdict();
+
+	mdcr_fix_first_run((struct kvm_vcpu *)regs->regs[0]);
+	after_evidence(v);
 	return 0;
 }
 
-NOKPROBE_SYMBOL(save_vcpu);
-
-static int first_run_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	/* All candidates return int: only w0 is defined. */
-	if (!(int)regs_return_value(regs))
-		mdcr_fix_first_run(*(struct kvm_vcpu **)ri->data);
-	return 0;
-}
-
-NOKPROBE_SYMBOL(first_run_ret);
+NOKPROBE_SYMBOL(first_run_pre);
 
 static int load_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	enum mdcr_fix_verdict v = mdcr_fix_verdict();
 
 	*(struct kvm_vcpu **)ri->data = vcpu;
 	mdcr_fix_before_load(vcpu, (int)regs->regs[1]);
+	after_evidence(v);
 	return 0;
 }
 
@@ -141,12 +163,19 @@ static int destroy_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(destroy_pre);
 
+static int init_debug_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	mdcr_fix_host_fix_local();
+	return 0;
+}
+
+NOKPROBE_SYMBOL(init_debug_pre);
+
 static struct hook hooks[NR_HOOKS] = {
 	[HOOK_FIRST_RUN] = {
 		.name = "first_run",
 		.syms = first_run_syms,
-		.entry = save_vcpu,
-		.handler = first_run_ret,
+		.pre = first_run_pre,
 	},
 	[HOOK_VCPU_LOAD] = {
 		.name = "vcpu_load",
@@ -160,11 +189,15 @@ static struct hook hooks[NR_HOOKS] = {
 		.required = true,
 		.pre = destroy_pre,
 	},
+	[HOOK_INIT_DEBUG] = {
+		.name = "init_debug",
+		.syms = init_debug_syms,
+		.pre = init_debug_pre,
+	},
 };
 
-static char fail_hooks[64];
-
-static bool known_hook(const char *name, size_t len)
+/* For the test-only fail_hooks= parameter (module/inject.c). */
+bool mdcr_fix_hook_known(const char *name, size_t len)
 {
 	int i;
 
@@ -174,62 +207,13 @@ static bool known_hook(const char *name, size_t len)
 	return false;
 }
 
-static int fail_hooks_set(const char *val, const struct kernel_param *kp)
-{
-	const char *p = val;
-	size_t len;
-
-	while (*p && *p != '\n') {
-		len = strcspn(p, ",\n");
-		if (!known_hook(p, len)) {
-			pr_err("fail_hooks=%s: want a comma-separated list of first_run, vcpu_load, vcpu_destroy\n",
-			       val);
-			return -EINVAL;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return param_set_copystring(val, kp);
-}
-
-static const struct kernel_param_ops fail_hooks_ops = {
-	.set = fail_hooks_set,
-	.get = param_get_string,
-};
-
-static struct kparam_string fail_hooks_str = {
-	.maxlen = sizeof(fail_hooks),
-	.string = fail_hooks,
-};
-
-module_param_cb(fail_hooks, &fail_hooks_ops, &fail_hooks_str, 0400);
-MODULE_PARM_DESC(fail_hooks,
-		 "test only: comma-separated hooks whose registration fails");
-
 static DEFINE_MUTEX(arm_lock);
-static bool load_want;
-static bool load_armed;
-
-static bool fail_injected(const char *name)
-{
-	const char *p = fail_hooks;
-	size_t len;
-
-	while (*p) {
-		len = strcspn(p, ",\n");
-		if (len == strlen(name) && !strncmp(p, name, len))
-			return true;
-		p += len;
-		if (*p)
-			p++;
-	}
-	return false;
-}
+/* The sweep after load: the load hook catches vCPUs that existed before. */
+static bool sweeping;
 
 static int try_register(struct hook *h, const char *sym)
 {
-	if (fail_injected(h->name))
+	if (mdcr_fix_fail_injected(h->name))
 		return -ENOENT;
 	/* A fresh probe each time: a failed registration leaves state. */
 	memset(&h->rp, 0, sizeof(h->rp));
@@ -253,6 +237,7 @@ static void hook_unregister(struct hook *h)
 	else
 		unregister_kprobe(&h->rp.kp);
 	h->sym = NULL;
+	h->armed = false;
 }
 
 static int hook_register(struct hook *h)
@@ -263,15 +248,17 @@ static int hook_register(struct hook *h)
 		h->err = try_register(h, *s);
 		if (!h->err) {
 			h->sym = *s;
-			if (s != h->syms)
-				pr_warn("%s: %s not found, using fallback %s\n",
-					h->name, h->syms[0], *s);
+			h->armed = true;
 			pr_info("%s: armed on %pS\n", h->name, h->rp.kp.addr);
 			return 0;
 		}
-		/* Only a missing or unprobeable symbol moves on to a fallback. */
+		/* Only a missing or unprobeable symbol moves on to the next. */
 		if (h->err != -ENOENT && h->err != -EINVAL)
 			break;
+		/* Expected: each kernel has one of them. */
+		if (s[1])
+			pr_info("%s: no %s here (%d), trying %s\n",
+				h->name, *s, h->err, s[1]);
 	}
 	/* The last candidate tried, with its own error. */
 	h->err_sym = *s ?: s[-1];
@@ -282,51 +269,76 @@ static int hook_register(struct hook *h)
 	return h->err;
 }
 
-static void load_arm_work_fn(struct work_struct *work)
+/* A kernel found fixed needs nothing on its hot paths. */
+static bool passive(void)
 {
-	struct kretprobe *rp = &hooks[HOOK_VCPU_LOAD].rp;
-	bool want;
+	return mdcr_fix_mode == MDCR_FIX_AUTO &&
+	       mdcr_fix_verdict() == MDCR_FIX_FIXED;
+}
+
+static bool wanted(int id)
+{
+	switch (id) {
+	case HOOK_VCPU_LOAD:
+		if (mdcr_fix_mode == MDCR_FIX_OBSERVE ||
+		    !hooks[HOOK_FIRST_RUN].sym)
+			return true;
+		return !passive() && READ_ONCE(sweeping);
+	case HOOK_INIT_DEBUG:
+		return !passive();
+	}
+	return true;
+}
+
+static void hook_arm(struct hook *h, bool want)
+{
+	int err;
+
+	if (!h->sym || h->armed == want)
+		return;
+	if (h->handler)
+		err = want ? enable_kretprobe(&h->rp) : disable_kretprobe(&h->rp);
+	else
+		err = want ? enable_kprobe(&h->rp.kp) : disable_kprobe(&h->rp.kp);
+	if (err)
+		pr_warn("%s: could not %s the hook: %d\n", h->name,
+			want ? "arm" : "disarm", err);
+	else
+		h->armed = want;
+}
+
+static void arm_work_fn(struct work_struct *work)
+{
+	int i;
 
 	mutex_lock(&arm_lock);
-	want = READ_ONCE(load_want);
-	if (hooks[HOOK_VCPU_LOAD].sym && want != load_armed) {
-		if (want ? enable_kretprobe(rp) : disable_kretprobe(rp))
-			pr_warn("vcpu_load: could not %s the hook\n",
-				want ? "arm" : "disarm");
-		else
-			load_armed = want;
-	}
+	for (i = 0; i < NR_HOOKS; i++)
+		hook_arm(&hooks[i], wanted(i));
 	mutex_unlock(&arm_lock);
 }
 
-static DECLARE_WORK(load_arm_work, load_arm_work_fn);
+static DECLARE_WORK(arm_work, arm_work_fn);
 
-/**
- * mdcr_fix_load_hook_set - ask for the load hook to be armed or disarmed
- * @armed: the wanted state
- *
- * Safe from a kprobe handler: the change itself happens in a work item.
- * In observe mode, and where the first-run hook could not be registered,
- * the load hook stays armed.
- */
-void mdcr_fix_load_hook_set(bool armed)
+/* Safe from a kprobe handler: the change itself happens in a work item. */
+static void hooks_update(void)
 {
-	if (mdcr_fix_mode == MDCR_FIX_OBSERVE || !hooks[HOOK_FIRST_RUN].sym)
-		armed = true;
-	WRITE_ONCE(load_want, armed);
-	schedule_work(&load_arm_work);
+	schedule_work(&arm_work);
 }
 
 static void sweep_end_fn(struct work_struct *work)
 {
-	/* A fixed kernel keeps its load path clean whatever the sweep says. */
-	mdcr_fix_load_hook_set(false);
+	WRITE_ONCE(sweeping, false);
+	hooks_update();
 }
 
 static DECLARE_DELAYED_WORK(sweep_end, sweep_end_fn);
 
 /**
  * mdcr_fix_hooks_init - register the hook table
+ *
+ * Every hook is armed as it registers, before the module looks at the
+ * CPUs: a vCPU that starts meanwhile is caught. The load hook stays armed
+ * for the sweep: vCPUs may exist already. On nVHE nothing is hooked.
  *
  * Returns 0 once every hook that could be registered is, or an error, with
  * nothing left registered, when a required hook could not be.
@@ -335,17 +347,14 @@ int mdcr_fix_hooks_init(void)
 {
 	int ret;
 
+	WRITE_ONCE(sweeping, true);
 	ret = hook_register(&hooks[HOOK_VCPU_DESTROY]);
 	if (ret)
 		return ret;
+	hook_register(&hooks[HOOK_VCPU_LOAD]);
 	hook_register(&hooks[HOOK_FIRST_RUN]);
-	/* Armed at once: vCPUs may exist already. The sweep ends that. */
-	if (!hook_register(&hooks[HOOK_VCPU_LOAD])) {
-		load_want = true;
-		load_armed = true;
-	}
-	if (hooks[HOOK_FIRST_RUN].sym)
-		schedule_delayed_work(&sweep_end, msecs_to_jiffies(sweep_ms));
+	hook_register(&hooks[HOOK_INIT_DEBUG]);
+	schedule_delayed_work(&sweep_end, msecs_to_jiffies(sweep_ms));
 	return 0;
 }
 
@@ -359,14 +368,39 @@ void mdcr_fix_hooks_remove(void)
 	mutex_lock(&arm_lock);
 	for (i = 0; i < NR_HOOKS; i++)
 		hook_unregister(&hooks[i]);
-	load_armed = false;
 	mutex_unlock(&arm_lock);
-	cancel_work_sync(&load_arm_work);
+	cancel_work_sync(&arm_work);
 }
 
 bool mdcr_fix_hooks_any(void)
 {
 	return hooks[HOOK_FIRST_RUN].sym || hooks[HOOK_VCPU_LOAD].sym;
+}
+
+/* Probe hits missed by any hook since load. */
+unsigned long mdcr_fix_hooks_missed(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		n += hooks[i].handler ? hooks[i].rp.nmissed : hooks[i].rp.kp.nmissed;
+	return n;
+}
+
+/**
+ * mdcr_fix_hooks_gap - what the hooks leave uncovered, or NULL
+ *
+ * A first run that no hook catches goes unfixed; without the init_debug
+ * hook KVM may copy a damaged CPU's value.
+ */
+const char *mdcr_fix_hooks_gap(void)
+{
+	if (!hooks[HOOK_FIRST_RUN].sym && !hooks[HOOK_VCPU_LOAD].sym)
+		return "no hook before a vCPU's first load";
+	if (!hooks[HOOK_INIT_DEBUG].sym)
+		return "no init_debug hook: KVM may copy a damaged CPU's value";
+	return NULL;
 }
 
 void mdcr_fix_hooks_show(struct seq_file *m)
@@ -385,9 +419,8 @@ void mdcr_fix_hooks_show(struct seq_file *m)
 			seq_puts(m, "none (not needed on this host)\n");
 			continue;
 		}
-		seq_printf(m, "%s", h->sym);
-		if (i == HOOK_VCPU_LOAD)
-			seq_printf(m, " %s", READ_ONCE(load_armed) ? "armed" : "disarmed");
+		seq_printf(m, "%s %s", h->sym,
+			   READ_ONCE(h->armed) ? "armed" : "disarmed");
 		seq_printf(m, " missed=%lu\n", h->handler ?
 			   (unsigned long)h->rp.nmissed : h->rp.kp.nmissed);
 	}

@@ -46,7 +46,7 @@ static const struct kernel_param_ops mode_ops = {
 
 module_param_cb(mode, &mode_ops, NULL, 0444);
 MODULE_PARM_DESC(mode,
-		 "auto (fix where the kernel needs it), fix (always), observe (never write)");
+		 "charp auto|fix|observe: fix where the kernel needs it (default), always, or never write");
 
 static unsigned int max_records = 1024;
 
@@ -68,7 +68,7 @@ static const struct kernel_param_ops max_records_ops = {
 };
 
 module_param_cb(max_records, &max_records_ops, &max_records, 0444);
-MODULE_PARM_DESC(max_records, "vCPU records kept for debugfs (default 1024)");
+MODULE_PARM_DESC(max_records, "uint 1..65536: vCPU records kept for debugfs (default 1024)");
 
 /* Decide what this host is before arming anything. */
 static enum mdcr_fix_verdict host_verdict(void)
@@ -80,18 +80,28 @@ static enum mdcr_fix_verdict host_verdict(void)
 	return MDCR_FIX_NO_KVM;
 }
 
-/* A CPU whose HPMN already reads 0 proves this kernel has the bug. */
-static bool host_damaged(void)
+/*
+ * Look at every CPU once the hooks are armed. A CPU whose HPMN already
+ * reads 0 proves this kernel has the bug: then repair.
+ */
+static void host_first_check(void)
 {
-	struct mdcr_fix_cpu c;
-	int cpu;
+	struct mdcr_fix_health h;
+	unsigned int damaged;
 
-	for_each_online_cpu(cpu) {
-		mdcr_fix_host_get(cpu, &c);
-		if (c.src == MDCR_FIX_SRC_PMCR)
-			return true;
-	}
-	return false;
+	if (mdcr_fix_host_check(&h, false))
+		goto err;
+	damaged = h.damaged;
+	mdcr_fix_host_put(&h);
+	if (!damaged)
+		return;
+	mdcr_fix_decide(MDCR_FIX_AFFECTED);
+	if (mdcr_fix_host_check(&h, true))
+		goto err;
+	mdcr_fix_host_put(&h);
+	return;
+err:
+	pr_warn("cannot check the CPUs at load (out of memory)\n");
 }
 
 static int __init mdcr_fix_init(void)
@@ -107,15 +117,13 @@ static int __init mdcr_fix_init(void)
 	mdcr_fix_set_verdict(host_verdict());
 
 	if (mdcr_fix_verdict() == MDCR_FIX_PENDING) {
+		/* Arm first: a vCPU that starts during the check is caught. */
 		ret = mdcr_fix_hooks_init();
 		if (ret)
 			goto err_state;
 		if (!mdcr_fix_hooks_any())
 			mdcr_fix_set_verdict(MDCR_FIX_NO_HOOK);
-		else if (host_damaged())
-			mdcr_fix_set_verdict(MDCR_FIX_AFFECTED);
-		if (mdcr_fix_can_write())
-			mdcr_fix_host_repair();
+		host_first_check();
 	}
 
 	mdcr_fix_debugfs_init();
@@ -137,7 +145,7 @@ static void __exit mdcr_fix_exit(void)
 	mdcr_fix_hooks_remove();
 	mdcr_fix_host_exit();
 	mdcr_fix_state_exit();
-	pr_info("unloaded: %ld fix-ups, %ld CPUs repaired\n",
+	pr_info("unloaded: %ld fix-ups, %ld CPU repairs\n",
 		atomic_long_read(&mdcr_fix_stats.fixups),
 		atomic_long_read(&mdcr_fix_stats.repaired));
 }
@@ -146,5 +154,6 @@ module_init(mdcr_fix_init);
 module_exit(mdcr_fix_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_AUTHOR("mdcr-fix developers");
 MODULE_VERSION(MDCR_FIX_VERSION);
 MODULE_DESCRIPTION("Early MDCR_EL2 fix-up for arm64 KVM hosts lacking 263d6287da14");

@@ -68,9 +68,9 @@ struct mdcr_fix_stats {
 	atomic_long_t kernel_computed;
 	atomic_long_t loads;
 	atomic_long_t zero_loads;
+	atomic_long_t zero_hpmn;
 	atomic_long_t dropped;
 	atomic_long_t repaired;
-	atomic_long_t repair_skipped;
 };
 
 extern enum mdcr_fix_mode mdcr_fix_mode;
@@ -88,12 +88,13 @@ unsigned int mdcr_fix_rec_used(void);
 size_t mdcr_fix_rec_bytes(void);
 enum mdcr_fix_verdict mdcr_fix_verdict(void);
 void mdcr_fix_set_verdict(enum mdcr_fix_verdict v);
+void mdcr_fix_decide(enum mdcr_fix_verdict v);
 const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v);
 const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v);
 const char *mdcr_fix_mode_name(enum mdcr_fix_mode m);
 
 /* fixup.c: called from the hooks, preemption disabled */
-u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 host_mdcr);
+u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 hpmn);
 void mdcr_fix_first_run(struct kvm_vcpu *vcpu);
 void mdcr_fix_before_load(struct kvm_vcpu *vcpu, int cpu);
 void mdcr_fix_after_load(struct kvm_vcpu *vcpu);
@@ -105,39 +106,78 @@ enum mdcr_fix_src {
 	MDCR_FIX_SRC_NONE,	/* not read */
 	MDCR_FIX_SRC_HW,	/* mrs at EL2 (VHE) */
 	MDCR_FIX_SRC_HVC,	/* host hypercall (nVHE) */
-	MDCR_FIX_SRC_PMCR,	/* HPMN was 0: HPMN taken from PMCR_EL0.N */
 };
 
 #define MDCR_FIX_HVC_NO_KVM	(-100UL)
 #define MDCR_FIX_HVC_NO_CALL	(-101UL)
 
+/**
+ * struct mdcr_fix_cpu - one CPU's MDCR_EL2 as a check found it
+ * @mdcr:	the register (VHE: live, after any repair; nVHE: host call)
+ * @hpmn:	the HPMN the boot code gave the host: PMCR_EL0.N, 0 without
+ *		a standard PMU (ID_AA64DFR0_EL1.PMUVer)
+ * @hvc_ret:	nVHE: what the host call answered
+ * @src:	enum mdcr_fix_src
+ * @pmu:	the CPU has a standard PMU
+ * @damaged:	HPMN read 0 on a CPU whose boot code gave the host more
+ * @repaired:	this check gave it its HPMN back
+ * @stale:	KVM's own copy of the host value may still hold HPMN = 0
+ * @repairs:	times the module repaired this CPU since load
+ */
 struct mdcr_fix_cpu {
 	u64 mdcr;
+	u64 hpmn;
 	unsigned long hvc_ret;
 	u8 src;
-	bool vcpu_loaded;
+	bool pmu;
+	bool damaged;
 	bool repaired;
-	bool skipped;
+	bool stale;
+	unsigned int repairs;
+};
+
+/**
+ * struct mdcr_fix_health - what a check of every online CPU found
+ * @cpus:	per CPU, indexed by CPU number (nr_cpu_ids entries)
+ * @damaged:	CPUs whose HPMN is 0 now, after any repair
+ * @stale:	CPUs whose KVM copy of the host value may hold HPMN = 0
+ */
+struct mdcr_fix_health {
+	struct mdcr_fix_cpu *cpus;
+	unsigned int damaged;
+	unsigned int stale;
 };
 
 bool mdcr_fix_vhe(void);
 bool mdcr_fix_kvm_ready(void);
-void mdcr_fix_host_snapshot(void);
-void mdcr_fix_host_repair(void);
-u64 mdcr_fix_host_mdcr(void);
-void mdcr_fix_host_get(int cpu, struct mdcr_fix_cpu *out);
+u64 mdcr_fix_host_hpmn(void);
+void mdcr_fix_host_fix_local(void);
+void mdcr_fix_host_repair_local(void);
+int mdcr_fix_host_check(struct mdcr_fix_health *h, bool repair);
+void mdcr_fix_host_put(struct mdcr_fix_health *h);
+void mdcr_fix_host_queue_check(void);
+void mdcr_fix_host_stale_all(void);
+bool mdcr_fix_host_pending(void);
 const char *mdcr_fix_src_name(u8 src);
 const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c);
-int mdcr_fix_host_init(void);
+void mdcr_fix_host_init(void);
 void mdcr_fix_host_exit(void);
-void mdcr_fix_queue_repair(void);
 
 /* hooks.c */
 int mdcr_fix_hooks_init(void);
 void mdcr_fix_hooks_remove(void);
 void mdcr_fix_hooks_show(struct seq_file *m);
-void mdcr_fix_load_hook_set(bool armed);
 bool mdcr_fix_hooks_any(void);
+unsigned long mdcr_fix_hooks_missed(void);
+const char *mdcr_fix_hooks_gap(void);
+bool mdcr_fix_hook_known(const char *name, size_t len);
+
+/* inject.c (test builds) or noinject.c */
+bool mdcr_fix_fail_injected(const char *name);
+
+/* status.c */
+int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason);
+const char *mdcr_fix_status_name(int status);
 
 /* debugfs.c */
 void mdcr_fix_debugfs_init(void);

@@ -25,7 +25,8 @@ static struct mdcr_fix_rec *pool;
 static unsigned int pool_size;
 static unsigned int pool_used;
 static HLIST_HEAD(free_list);
-static enum mdcr_fix_verdict verdict;
+/* enum mdcr_fix_verdict, in a long: 4.18's cmpxchg on 4 bytes trips gcc 12 */
+static atomic_long_t verdict = ATOMIC_LONG_INIT(MDCR_FIX_PENDING);
 
 int mdcr_fix_state_init(unsigned int max_records)
 {
@@ -143,12 +144,28 @@ unsigned int mdcr_fix_rec_used(void)
 
 enum mdcr_fix_verdict mdcr_fix_verdict(void)
 {
-	return READ_ONCE(verdict);
+	return atomic_long_read(&verdict);
 }
 
+/*
+ * Says so in the log when it changes: the verdict leaves "pending" once,
+ * so this prints at most twice in a module's life, also from a hook.
+ */
 void mdcr_fix_set_verdict(enum mdcr_fix_verdict v)
 {
-	WRITE_ONCE(verdict, v);
+	enum mdcr_fix_verdict old = atomic_long_xchg(&verdict, v);
+
+	if (old != v)
+		pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
+			mdcr_fix_verdict_reason(v));
+}
+
+/* The first evidence decides a pending verdict; later evidence does not. */
+void mdcr_fix_decide(enum mdcr_fix_verdict v)
+{
+	if (atomic_long_cmpxchg(&verdict, MDCR_FIX_PENDING, v) == MDCR_FIX_PENDING)
+		pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
+			mdcr_fix_verdict_reason(v));
 }
 
 const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v)

@@ -7,7 +7,13 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
 kernel=${1:-unpatched-5.10}
+# A work directory of its own, one demo at a time: make check may be running.
+export MDCR_FIX_WORK=$cache/work/demo
+mkdir -p "$MDCR_FIX_WORK"
+exec 9>"$MDCR_FIX_WORK.lock"
+flock 9
 t0=$(date +%s)
 
 step() {

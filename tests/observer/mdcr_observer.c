@@ -117,7 +117,6 @@ static struct kprobe destroy_probe = {
 
 struct cpu_state {
 	u64 mdcr;
-	bool running;
 };
 
 static void read_cpu(void *arg)
@@ -125,7 +124,6 @@ static void read_cpu(void *arg)
 	struct cpu_state *st = arg;
 
 	st->mdcr = vhe() ? read_sysreg(mdcr_el2) : ~0ULL;
-	st->running = kvm_get_running_vcpu() != NULL;
 }
 
 static int obs_show(struct seq_file *m, void *v)
@@ -138,8 +136,7 @@ static int obs_show(struct seq_file *m, void *v)
 	for_each_online_cpu(cpu) {
 		if (smp_call_function_single(cpu, read_cpu, &st, 1))
 			continue;
-		seq_printf(m, "cpu %d mdcr_el2=0x%llx vcpu_loaded=%d\n",
-			   cpu, st.mdcr, st.running);
+		seq_printf(m, "cpu %d mdcr_el2=0x%llx\n", cpu, st.mdcr);
 	}
 	raw_spin_lock_irqsave(&lock, flags);
 	for (i = 0; i < nrecs; i++)
@@ -169,7 +166,15 @@ static int __init obs_init(void)
 {
 	int ret;
 
+	/* Up to 5.5 a VM's vCPUs are freed by kvm_arch_vcpu_free(). */
+	destroy_probe.symbol_name = "kvm_arch_vcpu_free";
 	ret = register_kprobe(&destroy_probe);
+	if (ret) {
+		memset(&destroy_probe, 0, sizeof(destroy_probe));
+		destroy_probe.symbol_name = "kvm_arch_vcpu_destroy";
+		destroy_probe.pre_handler = destroy_pre;
+		ret = register_kprobe(&destroy_probe);
+	}
 	if (ret) {
 		pr_err("kprobe on %s failed: %d\n", destroy_probe.symbol_name, ret);
 		return ret;

@@ -36,7 +36,7 @@ done
 run fix_load fail_hooks=first_run,vcpu_load
 check "fail_hooks=first_run,vcpu_load: loads, verdict unknown" [ "$(fix_key verdict)" = unknown ]
 mdcr-fix-status >/dev/null
-check "  mdcr-fix-status exits 2 (unknown)" [ $? -eq 2 ]
+check "  mdcr-fix-status exits 3 (UNKNOWN)" [ $? -eq 3 ]
 fix_unload
 check "  nothing left behind" nothing_left
 

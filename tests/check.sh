@@ -75,6 +75,8 @@ max fault-injection -
 max bad-input -
 max teardown -
 max kvm-copy -
+max fix-late -
+max fix-timer-fail -
 max,pmu=off no-pmu -
 cortex-a57 fix-nvhe -
 "
@@ -93,6 +95,8 @@ fault-injection -
 bad-input -
 teardown -
 kvm-copy -
+fix-late -
+fix-timer-fail -
 "
 old() {
 	echo "$old_scenarios" | sed '/^$/d' | while read -r scen expect; do

@@ -67,6 +67,7 @@ struct options {
 	long spin;		/* seconds, 0: no spinning */
 	bool no_vgic;
 	bool quiet;
+	bool timer_fail;
 };
 
 struct vm;
@@ -129,6 +130,9 @@ static void usage(FILE *f)
 		"           until SECS have passed, then is stopped with\n"
 		"           SIGUSR1 (EINTR); -n is ignored, no -b, -d, -s\n"
 		"  -G       no in-kernel vGICv3\n"
+		"  -T       give each vCPU's physical timer the virtual timer's\n"
+		"           interrupt: the first KVM_RUN fails in the timer enable\n"
+		"           of the first-run init; then run as asked\n"
 		"  -q       quiet: only errors and the bench line\n"
 		"  -h       this help\n",
 		MAX_VCPUS, BENCH_WARMUP);
@@ -216,7 +220,7 @@ static void parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "c:v:n:g:isSp:b:d:w:Gqh")) != -1) {
+	while ((c = getopt(argc, argv, "c:v:n:g:isSp:b:d:w:GTqh")) != -1) {
 		switch (c) {
 		case 'c':
 			opt.nr_vcpus = parse_num(optarg, c, 1, MAX_VCPUS);
@@ -253,6 +257,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'G':
 			opt.no_vgic = true;
+			break;
+		case 'T':
+			opt.timer_fail = true;
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -804,6 +811,31 @@ static bool vcpu_signal_stopped(const struct vcpu *vc)
 	return vc->sleeper || opt.spin;
 }
 
+/*
+ * -T: the virtual and the physical timer on one interrupt. KVM accepts the
+ * attribute, then its first-run init fails in kvm_timer_enable(), after
+ * has_run_once is set: the next KVM_RUN goes straight to the load.
+ */
+static void failed_first_run(struct vcpu *vc)
+{
+	int irq = 27;	/* the virtual timer's PPI */
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VCPU_TIMER_CTRL,
+		.attr = KVM_ARM_VCPU_TIMER_IRQ_PTIMER,
+		.addr = (uint64_t)(unsigned long)&irq,
+	};
+
+	if (ioctl(vc->fd, KVM_SET_DEVICE_ATTR, &attr))
+		die("vcpu %d.%d: set the physical timer's interrupt", vc->vm->idx,
+		    vc->idx);
+	if (!ioctl(vc->fd, KVM_RUN, 0))
+		fail("vcpu %d.%d: KVM_RUN succeeded with both timers on PPI %d",
+		     vc->vm->idx, vc->idx, irq);
+	if (!opt.quiet)
+		printf("vcpu %d.%d: first KVM_RUN failed in the timer enable, as asked: %s\n",
+		       vc->vm->idx, vc->idx, strerror(errno));
+}
+
 static void vcpu_prepare(struct vcpu *vc)
 {
 	vc->tid = syscall(SYS_gettid);
@@ -815,6 +847,8 @@ static void vcpu_prepare(struct vcpu *vc)
 		vcpu_set_sigmask(vc);
 	if (opt.intr)
 		interrupted_run(vc);
+	if (opt.timer_fail)
+		failed_first_run(vc);
 }
 
 static void *vcpu_thread(void *arg)

@@ -14,6 +14,11 @@
 
 enum { ST_PROTECTED, ST_AFFECTED, ST_NOT_AFFECTED, ST_UNKNOWN };
 
+#define STALE_NO_PM \
+	"KVM's copy of the host MDCR_EL2 may hold HPMN = 0 until its last VM exits (no CPU PM in this kernel to refresh it)"
+#define ARMED "armed; the first vCPU to start decides whether the kernel needs the fix"
+#define GUARDED "unpatched kernel; every new vCPU gets its MDCR_EL2 before its first load"
+
 /* Bump on any change of the keys below. */
 #define STATUS_FORMAT_VERSION	1
 
@@ -63,7 +68,7 @@ int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason)
 		return v == MDCR_FIX_AFFECTED ? ST_AFFECTED : ST_UNKNOWN;
 	}
 	if (h->stale && !MDCR_FIX_CAN_REFRESH_KVM) {
-		*reason = "KVM's copy of the host MDCR_EL2 may hold HPMN = 0 until its last VM exits (no CPU PM in this kernel to refresh it)";
+		*reason = STALE_NO_PM;
 		return ST_AFFECTED;
 	}
 	if (h->stale || mdcr_fix_host_pending()) {
@@ -79,9 +84,9 @@ int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason)
 		return ST_AFFECTED;
 	}
 	if (v == MDCR_FIX_PENDING)
-		*reason = "armed; the first vCPU to start decides whether the kernel needs the fix";
+		*reason = ARMED;
 	else
-		*reason = "unpatched kernel; every new vCPU gets its MDCR_EL2 before its first load";
+		*reason = GUARDED;
 	return ST_PROTECTED;
 }
 

@@ -5,8 +5,27 @@
 # into the cache (dpkg-buildpackage -b on a copy, so that nothing lands
 # beside the checkout) and print its path.
 #
-# Needs debhelper and dh-dkms (apt-get install debhelper dh-dkms).
+# Usage: build-deb.sh
+#
+# Needs dpkg-dev, debhelper and dh-dkms (apt-get install dpkg-dev debhelper
+# dh-dkms); says so before anything else when one is missing.
 set -eu
+
+if [ $# -ne 0 ]; then
+	echo "usage: $0" >&2
+	exit 64
+fi
+
+# The tools first: each with the package that brings it.
+missing=
+for tp in dpkg-parsechangelog:dpkg-dev dpkg-buildpackage:dpkg-dev dh:debhelper dh_dkms:dh-dkms; do
+	command -v "${tp%%:*}" >/dev/null 2>&1 && continue
+	case " $missing " in *" ${tp#*:} "*) ;; *) missing="$missing ${tp#*:}" ;; esac
+done
+if [ -n "$missing" ]; then
+	echo "build-deb: missing packages:$missing (apt-get install$missing)" >&2
+	exit 1
+fi
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
@@ -17,18 +36,13 @@ if [ "$version" != "$changelog" ]; then
 	echo "build-deb: dkms.conf says $version, debian/changelog $changelog: add a changelog entry (dch -v $version)" >&2
 	exit 1
 fi
-for p in debhelper dh-dkms; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || {
-		echo "build-deb: $p is missing: apt-get install debhelper dh-dkms" >&2
-		exit 1
-	}
-done
 
 out=$cache/deb
 work=$out/build
 rm -rf "$work"
 mkdir -p "$work/mdcr-fix-$version"
-(cd "$top" && cp -r Kbuild Makefile dkms.conf LICENSE module scripts debian \
+# What the package is built from: debian/ and what its files name.
+(cd "$top" && cp -r Kbuild Makefile dkms.conf LICENSE README.md module scripts doc debian \
 	"$work/mdcr-fix-$version/")
 if ! (cd "$work/mdcr-fix-$version" && dpkg-buildpackage -us -uc -b) \
 	>"$out/build.log" 2>&1; then

@@ -16,7 +16,10 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-DKMS_SRC := /usr/src/mdcr-fix-$(VERSION)
+# The tests point these at a private DKMS tree (dkms --sourcetree/--dkmstree).
+DKMS ?= dkms
+DKMS_SRCTREE ?= /usr/src
+DKMS_SRC := $(DKMS_SRCTREE)/mdcr-fix-$(VERSION)
 
 .PHONY: all module install clean help dkms-install dkms-remove deb
 
@@ -33,19 +36,47 @@ clean:
 		rm -rf *.o *.ko *.mod* .*.cmd module/*.o module/.*.cmd \
 			module/features.h Module.symvers modules.order
 
-# The DKMS tree holds the module sources only, never the tests.
+# The DKMS targets never touch what the mdcr-fix-dkms package installed: its
+# /usr/src tree and its DKMS registration belong to apt-get.
+define refuse_packaged
+	@if owner=$$(dpkg -S $(DKMS_SRC) 2>/dev/null); then \
+		echo "make $@: $(DKMS_SRC) belongs to the package $${owner%%:*}; use apt-get, not make $@" >&2; \
+		exit 1; \
+	fi
+endef
+
+# The DKMS tree holds the module's sources only, as the package does: never
+# the tests (module/inject.c is the tests' fault injection). Run twice, it
+# replaces what the first run added.
 dkms-install:
+	$(refuse_packaged)
+	@if dpkg-query -W -f='$${Status}' mdcr-fix-dkms 2>/dev/null | grep -q ' installed$$'; then \
+		echo "make $@: the mdcr-fix-dkms package is installed; remove it first (apt-get remove mdcr-fix-dkms)" >&2; \
+		exit 1; \
+	fi
+	@if [ -n "$$($(DKMS) status -m mdcr-fix -v $(VERSION) 2>/dev/null)" ]; then \
+		echo "$(DKMS) remove -m mdcr-fix -v $(VERSION) --all"; \
+		$(DKMS) remove -m mdcr-fix -v $(VERSION) --all; \
+	fi
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)/scripts
-	cp -r Kbuild Makefile dkms.conf LICENSE module $(DKMS_SRC)/
-	rm -f $(DKMS_SRC)/module/features.h $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/.*.cmd
+	mkdir -p $(DKMS_SRC)/module $(DKMS_SRC)/scripts
+	cp Kbuild Makefile dkms.conf LICENSE $(DKMS_SRC)/
+	cp module/*.c module/*.h $(DKMS_SRC)/module/
+	rm -f $(DKMS_SRC)/module/features.h $(DKMS_SRC)/module/inject.c
 	cp scripts/probe-features.sh $(DKMS_SRC)/scripts/
-	dkms add -m mdcr-fix -v $(VERSION)
-	dkms build -m mdcr-fix -v $(VERSION)
-	dkms install -m mdcr-fix -v $(VERSION)
+	$(DKMS) add -m mdcr-fix -v $(VERSION)
+	@echo "$(DKMS) build -m mdcr-fix -v $(VERSION)"; \
+	$(DKMS) build -m mdcr-fix -v $(VERSION) || { rc=$$?; \
+		[ $$rc -ne 77 ] || echo "make $@: DKMS skips mdcr-fix on $$(uname -r): not arm64, or no CONFIG_KVM, CONFIG_KPROBES or CONFIG_KRETPROBES (dkms.conf BUILD_EXCLUSIVE_*)" >&2; \
+		exit $$rc; }
+	$(DKMS) install -m mdcr-fix -v $(VERSION)
 
 dkms-remove:
-	dkms remove -m mdcr-fix -v $(VERSION) --all
+	$(refuse_packaged)
+	@if [ -n "$$($(DKMS) status -m mdcr-fix -v $(VERSION) 2>/dev/null)" ]; then \
+		echo "$(DKMS) remove -m mdcr-fix -v $(VERSION) --all"; \
+		$(DKMS) remove -m mdcr-fix -v $(VERSION) --all; \
+	fi
 	rm -rf $(DKMS_SRC)
 
 deb:

@@ -5,7 +5,10 @@
 # computed mdcr_el2 before the timer enable; so must the module.
 trace_on
 obs_load
-run fix_load
+# Past the sweep: only the first-run hook stands before the load.
+run fix_load sweep_ms=0
+sleep 1
+check "load hook disarmed" grep -q '^hook.vcpu_load:.* disarmed' $FIX
 run vmm -T -c 1 -n 3
 check "vmm -T: the first KVM_RUN failed in the timer enable, the next ran" [ $? -eq 0 ]
 check "the retried run's first load got the kernel's value" first_loads_match 1

@@ -7,10 +7,14 @@
 # Usage: fetch-packages.sh CACHEDIR SUITE PKG[:ARCH]...
 #
 # Prints the path of each downloaded .deb on stdout. The machine's apt state
-# and configuration are never touched. SUITE is a Debian suite name
-# (bookworm, bullseye); a package may be given as a shell pattern with an
+# is never touched nor read (the private state has its own, empty, dpkg
+# status: what is installed here decides nothing). SUITE is a Debian suite
+# name (bookworm, bullseye, sid), read with its -updates and -security suites
+# where they exist; a package may be given as a shell pattern with an
 # architecture ("linux-image-6.1.0-*-arm64-unsigned:arm64"), which selects the
 # newest matching package name.
+#
+# "apt-cache -c CACHEDIR/apt/SUITE/apt.conf policy PKG" shows what it sees.
 set -eu
 
 usage() {
@@ -45,33 +49,94 @@ mirror() {
 	done
 }
 
+# The Debian security archive the machine already uses: the first deb URI
+# that serves a -security suite (SUITE/updates before bullseye).
+security() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '
+			/^[Tt]ypes:/ { deb = ($0 ~ /[[:space:]]deb([[:space:]]|$)/) }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /-security$|\/updates$/) ok = 1 }
+			/^$/ { if (deb && ok) { print uri; exit } deb = ok = 0 }
+			END { if (deb && ok) print uri }
+		' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" {
+			u = $2; s = $3; if ($2 ~ /^\[/) { u = $3; s = $4 }
+			if (s ~ /-security$|\/updates$/) print u
+		}' "$f"
+	done
+}
+
 uri=$(mirror | head -n 1)
 if [ -z "$uri" ]; then
 	echo "fetch-packages: no Debian mirror found in /etc/apt/sources.list*" >&2
 	exit 1
 fi
+securi=$(security | head -n 1)
 
 state=$cache/apt/$suite
-mkdir -p "$state/lists/partial" "$state/archives/partial" "$cache/debs"
-echo "deb [arch=amd64,arm64] $uri $suite main" >"$state/sources.list"
+mkdir -p "$state/lists/partial" "$state/archives/partial" "$state/empty.d" "$cache/debs"
+
+# The suite and, for a stable one (no dash, not sid), its -updates suite and
+# its -security suite where the machine names a security archive (else none).
+# The first line stays the main mirror's.
+{
+	echo "deb [arch=amd64,arm64] $uri $suite main"
+	case $suite in
+	*-* | sid | unstable | experimental) ;;
+	*)
+		echo "deb [arch=amd64,arm64] $uri $suite-updates main"
+		case $suite in
+		jessie | stretch | buster) sec=$suite/updates ;;
+		*) sec=$suite-security ;;
+		esac
+		[ -z "$securi" ] || echo "deb [arch=amd64,arm64] $securi $sec main"
+		;;
+	esac
+} >"$state/sources.list.$$"
+
+# The private state's settings, read after the machine's (apt -c): its own
+# lists, caches and sources, no pinning, and an empty dpkg status, so that
+# what is installed here never decides a name or a version. The machine's
+# apt.conf.d (proxies) and keys still apply.
+[ -f "$state/status" ] || : >"$state/status"
+cat >"$state/apt.conf.$$" <<EOF
+Dir::State::Lists "$state/lists";
+Dir::State::status "$state/status";
+Dir::State::extended_states "$state/extended_states";
+Dir::Etc::sourcelist "$state/sources.list";
+Dir::Etc::sourceparts "$state/empty.d";
+Dir::Etc::preferences "$state/empty.d/none";
+Dir::Etc::preferencesparts "$state/empty.d";
+Dir::Cache "$state";
+Dir::Cache::archives "$state/archives";
+#clear APT::Architectures;
+APT::Architectures { "amd64"; "arm64"; };
+Debug::NoLocking "1";
+APT::Sandbox::User "root";
+EOF
+mv -f "$state/apt.conf.$$" "$state/apt.conf"
+
+# Refresh the package lists at most once a day, and when the sources change.
+stamp=$state/lists/.stamp
+if cmp -s "$state/sources.list.$$" "$state/sources.list"; then
+	rm -f "$state/sources.list.$$"
+else
+	mv -f "$state/sources.list.$$" "$state/sources.list"
+	rm -f "$stamp"
+fi
 
 # apt-get or apt-cache on the private state.
 papt() {
 	tool=$1
 	shift
-	"$tool" -q \
-		-o Dir::State::Lists="$state/lists" \
-		-o Dir::Etc::sourcelist="$state/sources.list" \
-		-o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::Cache="$state" \
-		-o Dir::Cache::archives="$state/archives" \
-		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 \
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root \
-		"$@"
+	"$tool" -q -c "$state/apt.conf" "$@"
 }
 
-# Refresh the package lists at most once a day.
-stamp=$state/lists/.stamp
 if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 	if ! papt apt-get update >"$state/update.log" 2>&1; then
 		echo "fetch-packages: apt update of $suite from $uri failed (see $state/update.log)" >&2

@@ -100,3 +100,9 @@ if [ -n "$hdr" ]; then
 else
 	echo "not ok - x86_64 headers for the wrong-architecture build"
 fi
+
+# The status tool on made-up inputs, the package and the DKMS targets, and
+# fetch-packages.sh's private apt state.
+for t in status package fetch; do
+	sh "$top/tests/host/$t.sh"
+done

@@ -345,3 +345,11 @@ else
 	echo "not ok - status: the man page's systemd service writes mdcr_fix.prom atomically (exit $rc)"
 	echo "# $ex"
 fi
+
+# README.md shows the same service as the man page.
+readme=$(sed -n 's/^    ExecStart=//p' "$top/README.md")
+if [ -n "$readme" ] && [ "$readme" = "$(sed -n 's/^ExecStart=//p' "$top/doc/mdcr-fix-status.8" | sed 's/\\-/-/g')" ]; then
+	echo "ok - status: README.md and the man page give the same service"
+else
+	echo "not ok - status: README.md and the man page give the same service"
+fi

@@ -122,7 +122,7 @@ rhel8-4.18 max,lpa2=off,pmu=off no-pmu -
 $(old linux-4.19)
 linux-4.19 cortex-a57 fix-nvhe nocall
 $(old linux-5.4)
-linux-5.4 max,lpa2=off stress-cycles -
+linux-5.4 max,lpa2=off stress-cycles 100
 "
 
 prepared=

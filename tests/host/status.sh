@@ -167,8 +167,14 @@ expect "repair pending: affected (exit 1)" 1 affected \
 
 new
 sysfs zero_hpmn_vcpus=1
-expect "a vCPU holding HPMN 0: affected (exit 2)" 2 affected \
+expect "a vCPU seen with HPMN 0, copies since refreshed: protected (exit 0)" 0 protected \
 	'json:"zero_hpmn_vcpus":1' 'prom:mdcr_fix_zero_hpmn_vcpus 1'
+
+new
+sysfs zero_hpmn_vcpus=1 status=affected repair_pending=1 \
+	reason="a repair of a CPU or of KVM's copy of the host MDCR_EL2 is under way"
+expect "a vCPU seen with HPMN 0, refresh under way: affected (exit 1)" 1 affected \
+	'json:"repair_pending":1' "text:KVM's copy"
 
 new
 sysfs status=affected mode=observe fixups=0 repaired=0

@@ -108,6 +108,12 @@ else
 fi
 obs_unload
 say ""
+# A repair is checked again a second later; until then the status says so.
+t=0
+while ! mdcr-fix-status >/dev/null && [ $t -lt 10 ]; do
+	sleep 0.5
+	t=$((t + 1))
+done
 say "\$ cat /sys/kernel/debug/mdcr_fix"
 sed 's/^/# DEMO: /' $FIX
 say ""

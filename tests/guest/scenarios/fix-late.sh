@@ -3,7 +3,7 @@
 # not make the module call an unpatched kernel fixed (the first-run point
 # is kvm_timer_enable(), reached once per vCPU: never an old vCPU's run).
 # A new VM started then gets the kernel's value.
-vmm -c 2 -d 12 -q >/tmp/a.log 2>&1 &
+vmm -c 2 -d 9 -q >/tmp/a.log 2>&1 &
 a=$!
 sleep 3
 run fix_load

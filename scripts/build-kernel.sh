@@ -112,6 +112,8 @@ if [ -n "$patch" ]; then
 		touch "$tree/.done"
 	fi
 fi
+# The sources are ready: another build may use them now.
+exec 8>&-
 
 out=$cache/kernels/$variant-$key
 if [ -f "$out/.done" ]; then

@@ -11,8 +11,8 @@
 #
 # trixie's 6.12 and sid's 7.x are built with gcc 14 and gcc 16, which Debian
 # 12 does not have; their kbuild tools need a newer glibc. The chroot is made
-# once with mmdebstrap (as root) from the mirror the machine's apt
-# configuration names, and cached under $MDCR_FIX_CACHE/chroot keyed by what
+# once with mmdebstrap (as root) from the archives scripts/fetch-packages.sh
+# took from the machine's apt configuration, and cached under $MDCR_FIX_CACHE/chroot keyed by what
 # produced it. CMD runs as root in a private mount namespace (nothing is left
 # mounted) with the cache and the current directory bound at their own paths,
 # so KDIR from stock-kernel.sh and M= paths work unchanged; so does each
@@ -62,16 +62,16 @@ kbdeps=$(dpkg-deb -f "$kbdeb" Depends)
 deps=$(echo "$kbdeps" | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep .)
 pkgs=$(echo make "gcc-$gccv-aarch64-linux-gnu" $deps | tr ' ' '\n' | sort -u | tr '\n' ' ')
 
-# The mirror fetch-packages.sh took from the machine's apt configuration.
-uri=$(grep -o '[a-z+]*://[^ ]*' "$cache/apt/$suite/sources.list" | head -n 1)
-[ -n "$uri" ] || { log "no mirror in $cache/apt/$suite/sources.list"; exit 1; }
+# The archives fetch-packages.sh took from the machine's apt configuration.
+sources=$(cat "$cache/apt/$suite/sources.list")
+[ -n "$sources" ] || { log "no sources in $cache/apt/$suite/sources.list"; exit 1; }
 
 command -v mmdebstrap >/dev/null || {
 	log "installing mmdebstrap"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		mmdebstrap >/dev/null
 }
-key=$( { echo "$suite $pkgs $kbdeps"; mmdebstrap --version; cat "$0"; } |
+key=$( { echo "$suite $sources $pkgs $kbdeps"; mmdebstrap --version; cat "$0"; } |
 	sha256sum | cut -c1-12)
 name=$suite-gcc$gccv
 root=$cache/chroot/$name-$key
@@ -82,17 +82,19 @@ flock 9
 if [ ! -f "$root.done" ]; then
 	# Older chroots for this suite and compiler go.
 	for old in "$cache/chroot/$name"-*; do
-		case $old in *.done | *.log) continue ;; esac
+		case $old in *.done | *.log | *.list) continue ;; esac
 		[ -d "$old" ] || continue
 		if grep -q " $old/" /proc/mounts; then
 			log "$old is in use, kept"
 			continue
 		fi
-		rm -rf --one-file-system "$old" "$old.done" "$old.log"
+		rm -rf --one-file-system "$old" "$old.done" "$old.log" "$old.list"
 	done
 	log "making an amd64 $suite chroot with $pkgs(mmdebstrap, a few minutes)"
 	start=$(date +%s)
 	rm -rf --one-file-system "$root"
+	mkdir -p "$root"
+	echo "$sources" >"$root.list"
 	# sid's Release is valid for a week only: a mirror snapshot may be older.
 	if ! mmdebstrap --mode=root --architectures=amd64 --variant=minbase \
 		--include="$(echo $pkgs | tr ' ' ,)" \
@@ -100,7 +102,7 @@ if [ ! -f "$root.done" ]; then
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--customize-hook="ln -sf /usr/bin/aarch64-linux-gnu-gcc-$gccv \"\$1/usr/local/bin/aarch64-linux-gnu-gcc\"" \
 		--customize-hook='chroot "$1" apt-get clean' \
-		"$suite" "$root" "deb $uri $suite main" >"$root.log" 2>&1; then
+		"$suite" "$root" "$root.list" >"$root.log" 2>&1; then
 		tail -n 30 "$root.log" >&2
 		log "mmdebstrap failed, see $root.log"
 		exit 1

@@ -18,6 +18,12 @@
 #     tree, DKMS-built there, and that module booted on unpatched-5.10 in the
 #     harness initramfs (scenarios fix-first-load and fix-interrupted: the
 #     observer sees the kernel's own value at every first load).
+#  5. kernels newer than Debian 12 can build for, trixie's 6.12 and sid's
+#     7.x (tests/dkms/stock-dkms.sh): apt-get install of the .deb in an arm64
+#     root file system of their suite with their headers (DKMS builds with
+#     the suite's gcc, or skips cleanly), then the stock image booted with
+#     DKMS's module and mdcr-fix-status, without and with it.
+#     MDCR_FIX_DKMS_STOCK (default "debian-6.12 debian-7") chooses them.
 #
 # Everything lands under $MDCR_FIX_CACHE/dkms; the root file system is kept
 # between runs, the work tree (dkms/work: chroot copy, disk image, logs) until
@@ -279,6 +285,13 @@ else
 	ok "[debian] no kernel splat"
 fi
 elapsed "Debian guest booted"
+
+# 5 (run before 4, which needs the harness kernel). Newer stock kernels.
+for k in ${MDCR_FIX_DKMS_STOCK-debian-6.12 debian-7}; do
+	sh "$top/tests/dkms/stock-dkms.sh" "$k" "$deb" >"$cache/dkms-$k.tap" 2>"$cache/dkms-$k.log"
+	emit "$k" <"$cache/dkms-$k.tap"
+	elapsed "$k: DKMS and boot"
+done
 
 # 4. The harness's unpatched-5.10 kernel as a header tree in the chroot.
 kdir=$("$top/scripts/build-kernel.sh" unpatched-5.10 2>"$work/kernel.log")

@@ -1,14 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# stock-boot.sh KERNEL [KO] - boot a stock Debian arm64 kernel that needs a
-# newer compiler than Debian 12's (debian-6.12, debian-7) in QEMU with
-# mdcr_fix, and print TAP: the guest scenario tests/dkms/stock-guest.sh,
+# stock-boot.sh KERNEL [KO] - boot a stock Debian arm64 kernel that has the
+# fix (debian-6.1, debian-6.12, debian-7) in QEMU with mdcr_fix, and print TAP: the guest scenario tests/dkms/stock-guest.sh,
 # then the checks of the boot itself (tests/scan-log.sh).
 #
 # KO is the module to load (e.g. the one DKMS built); without it, the
-# module is built here from the checkout against the kernel's headers in
-# its chroot (scripts/stock-chroot.sh), as the harness builds it: a build
+# module is built here from the checkout against the kernel's headers (in
+# its chroot, scripts/stock-chroot.sh, where Debian 12's gcc cannot): a build
 # failure is one "not ok" with the compiler's errors. The initramfs is the
 # harness's (busybox, tests/guest/init, the VMM, mdcr-fix-status); Debian's
 # image has KVM, debugfs and devtmpfs built in, so it needs no module of
@@ -18,14 +17,16 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
-kernel=${1:?usage: $0 debian-6.12|debian-7 [KO]}
+kernel=${1:?usage: $0 debian-6.1|debian-6.12|debian-7 [KO]}
 ko=${2:-}
 
+inchroot="$top/scripts/stock-chroot.sh $kernel"
 case $kernel in
+debian-6.1) expect=run inchroot= ;;
 debian-6.12) expect=run ;;
 debian-7) expect=load ;;
 *)
-	echo "usage: $0 debian-6.12|debian-7 [KO]" >&2
+	echo "usage: $0 debian-6.1|debian-6.12|debian-7 [KO]" >&2
 	exit 2
 	;;
 esac
@@ -49,10 +50,11 @@ mkdir -p "$out/build" "$out/root"
 if [ -z "$ko" ]; then
 	cp -r "$top/Kbuild" "$top/dkms.conf" "$top/module" "$top/scripts" "$out/build/"
 	rm -f "$out/build/module/features.h"
-	(cd "$out/build" && nice "$top/scripts/stock-chroot.sh" "$kernel" \
-		make -C "$kdir" M="$out/build" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		modules) >"$out/build.log" 2>&1 ||
-		bail "mdcr_fix builds against $(basename "$kdir") in its chroot" "$out/build.log"
+	# shellcheck disable=SC2086
+	(cd "$out/build" && nice $inchroot make -C "$kdir" M="$out/build" ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc modules) \
+		>"$out/build.log" 2>&1 ||
+		bail "mdcr_fix builds against $(basename "$kdir")" "$out/build.log"
 	if grep -q 'warning:' "$out/build.log"; then
 		grep 'warning:' "$out/build.log" | sed 's/^/# /'
 		bail "mdcr_fix builds without warnings against $(basename "$kdir")"

@@ -8,6 +8,7 @@
 #define MDCR_FIX_COMPAT_H
 
 #include <linux/arm-smccc.h>
+#include <linux/debugfs.h>
 #include <linux/kvm_host.h>
 #include <asm/kvm_arm.h>
 #include <asm/kvm_asm.h>
@@ -30,7 +31,14 @@ static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
 
 #define MDCR_FIX_RUN_ONCE "pid"
 #else
-#error "mdcr_fix: cannot tell whether a vCPU has run (see scripts/probe-features.sh)"
+/* Headers the module does not know: it builds, and arms nothing. */
+static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+#define MDCR_FIX_RUN_ONCE "none"
+#define MDCR_FIX_UNKNOWN_KERNEL "no has-run-once test"
 #endif
 
 #if defined(MDCR_FIX_HAS_DEBUG_DIRTY_BIT)
@@ -47,8 +55,45 @@ static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 }
 
 #define MDCR_FIX_DEBUG_DIRTY "flag"
+#elif defined(MDCR_FIX_HAS_DEBUG_OWNER)
+/* The debug rework (v6.14): TDA stays clear while the guest owns them. */
+static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
+{
+	return kvm_guest_owns_debug_regs(vcpu);
+}
+
+#define MDCR_FIX_DEBUG_DIRTY "owner"
 #else
-#error "mdcr_fix: no debug-dirty flag found (see scripts/probe-features.sh)"
+static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
+{
+	return false;
+}
+
+#define MDCR_FIX_DEBUG_DIRTY "none"
+#ifndef MDCR_FIX_UNKNOWN_KERNEL
+#define MDCR_FIX_UNKNOWN_KERNEL "no debug-dirty flag"
+#endif
+#endif
+
+/*
+ * A kernel that computes mdcr_el2 in every vcpu_load(), before the load
+ * writes it (75a5fbaf6623, v6.14), never loads a value it did not compute:
+ * the module arms nothing there (verdict "kernel already fixed"). Where the
+ * headers lack what the module reads, it arms nothing either and says why
+ * (verdict "unknown"): a DKMS build never fails on a kernel it does not know.
+ */
+#ifdef MDCR_FIX_KERNEL_COMPUTES_AT_LOAD
+#define MDCR_FIX_COMPUTES_AT_LOAD	true
+#else
+#define MDCR_FIX_COMPUTES_AT_LOAD	false
+#endif
+
+#if defined(MDCR_FIX_UNKNOWN_KERNEL) && !defined(MDCR_FIX_KERNEL_COMPUTES_AT_LOAD)
+#define MDCR_FIX_KNOWN_KERNEL		false
+#else
+#define MDCR_FIX_KNOWN_KERNEL		true
+#undef MDCR_FIX_UNKNOWN_KERNEL
+#define MDCR_FIX_UNKNOWN_KERNEL		""
 #endif
 
 /* A kernel without the TTRF trap does not set it either. */
@@ -85,11 +130,28 @@ static inline unsigned long mdcr_fix_hvc_get_mdcr(u64 *val)
 }
 #endif
 
-/* KVM creates its debugfs directory once its hypervisor is installed. */
+/*
+ * KVM creates its debugfs directory once its hypervisor is installed (at
+ * boot: KVM is built in on arm64). The dentry is exported up to 6.1; later
+ * kernels keep it static, so the directory is looked up by name, which may
+ * sleep: call from process context.
+ */
+#ifdef MDCR_FIX_HAS_KVM_DEBUGFS_DIR
 static inline bool mdcr_fix_kvm_initialised(void)
 {
 	return !!READ_ONCE(kvm_debugfs_dir);
 }
+#else
+static inline bool mdcr_fix_kvm_initialised(void)
+{
+	struct dentry *d = debugfs_lookup("kvm", NULL);
+
+	if (IS_ERR_OR_NULL(d))
+		return false;
+	dput(d);
+	return true;
+}
+#endif
 
 /*
  * KVM re-reads the host MDCR_EL2 of a CPU at CPU_PM_EXIT only where the

@@ -63,10 +63,10 @@ static void show_header(struct seq_file *m)
 	}
 	seq_printf(m, "verdict:\t%s\n", mdcr_fix_verdict_name(v));
 	seq_printf(m, "reason:\t%s\n", mdcr_fix_verdict_reason(v));
-	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d kvm_copy_refresh=%d\n",
+	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d kvm_copy_refresh=%d computes_at_load=%d\n",
 		   MDCR_FIX_INIT_DEBUG_DECLARED, MDCR_FIX_RUN_ONCE,
 		   MDCR_FIX_DEBUG_DIRTY, MDCR_FIX_TTRF != 0,
-		   MDCR_FIX_CAN_REFRESH_KVM);
+		   MDCR_FIX_CAN_REFRESH_KVM, MDCR_FIX_COMPUTES_AT_LOAD);
 	mdcr_fix_hooks_show(m);
 	if (h.cpus) {
 		show_cpus(m, &h);

@@ -66,6 +66,8 @@ static DEFINE_PER_CPU(struct host_cpu, host_cpu);
 static DEFINE_MUTEX(check_lock);
 /* Set under check_lock at unload: a late sysfs reader queues nothing. */
 static bool host_dead;
+/* KVM initialises at boot, before any module: read once, at load. */
+static bool kvm_ready;
 
 bool mdcr_fix_vhe(void)
 {
@@ -73,13 +75,13 @@ bool mdcr_fix_vhe(void)
 }
 
 /*
- * KVM creates its debugfs directory only once its hypervisor is installed:
- * before that, or on a kernel that found no EL2, a host hypercall would not
- * reach KVM (or would be undefined).
+ * Before KVM has installed its hypervisor, or on a kernel that found no
+ * EL2, a host hypercall would not reach KVM (or would be undefined).
+ * Safe from an IPI.
  */
 bool mdcr_fix_kvm_ready(void)
 {
-	return mdcr_fix_kvm_initialised();
+	return READ_ONCE(kvm_ready);
 }
 
 /* Does this CPU have a standard PMU? The boot code's own test. */
@@ -375,6 +377,8 @@ const char *mdcr_fix_src_name(u8 src)
 void mdcr_fix_host_init(void)
 {
 	int cpu;
+
+	WRITE_ONCE(kvm_ready, mdcr_fix_kvm_initialised());
 
 	for_each_possible_cpu(cpu) {
 		struct host_cpu *hc = per_cpu_ptr(&host_cpu, cpu);

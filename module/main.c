@@ -13,6 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "mdcr_fix.h"
 
 enum mdcr_fix_mode mdcr_fix_mode = MDCR_FIX_AUTO;
@@ -73,11 +74,14 @@ MODULE_PARM_DESC(max_records, "uint 1..65536: vCPU records kept for debugfs (def
 /* Decide what this host is before arming anything. */
 static enum mdcr_fix_verdict host_verdict(void)
 {
-	if (mdcr_fix_vhe())
-		return MDCR_FIX_PENDING;
-	if (mdcr_fix_kvm_ready())
-		return MDCR_FIX_NVHE;
-	return MDCR_FIX_NO_KVM;
+	if (!mdcr_fix_vhe())
+		return mdcr_fix_kvm_ready() ? MDCR_FIX_NVHE : MDCR_FIX_NO_KVM;
+	/* Passive by construction: nothing armed, nothing written. */
+	if (MDCR_FIX_COMPUTES_AT_LOAD)
+		return MDCR_FIX_AT_LOAD;
+	if (!MDCR_FIX_KNOWN_KERNEL)
+		return MDCR_FIX_UNSUPPORTED;
+	return MDCR_FIX_PENDING;
 }
 
 /*

@@ -23,6 +23,8 @@ enum mdcr_fix_verdict {
 	MDCR_FIX_NVHE,		/* MDCR_EL2 is written in the world switch */
 	MDCR_FIX_NO_KVM,	/* no EL2, or no KVM symbols to hook */
 	MDCR_FIX_NO_HOOK,	/* no point before the first load could be hooked */
+	MDCR_FIX_AT_LOAD,	/* the kernel computes it in every vcpu_load() */
+	MDCR_FIX_UNSUPPORTED,	/* built against headers the module does not know */
 };
 
 enum mdcr_fix_state {

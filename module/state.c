@@ -13,6 +13,7 @@
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "mdcr_fix.h"
 
 #define MDCR_FIX_HASH_BITS	8
@@ -176,11 +177,13 @@ const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v)
 	case MDCR_FIX_AFFECTED:
 		return "affected";
 	case MDCR_FIX_FIXED:
+	case MDCR_FIX_AT_LOAD:
 		return "kernel already fixed";
 	case MDCR_FIX_NVHE:
 	case MDCR_FIX_NO_KVM:
 		return "not affected";
 	case MDCR_FIX_NO_HOOK:
+	case MDCR_FIX_UNSUPPORTED:
 		return "unknown";
 	}
 	return "?";
@@ -201,6 +204,10 @@ const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v)
 		return "KVM is not available (no EL2 or no KVM in this kernel)";
 	case MDCR_FIX_NO_HOOK:
 		return "no hook point before the first load could be armed";
+	case MDCR_FIX_AT_LOAD:
+		return "KVM computes mdcr_el2 in each vcpu_load before writing it: nothing armed";
+	case MDCR_FIX_UNSUPPORTED:
+		return "unknown kernel headers (" MDCR_FIX_UNKNOWN_KERNEL "): nothing armed";
 	}
 	return "?";
 }

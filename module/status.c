@@ -50,10 +50,12 @@ int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason)
 	*reason = mdcr_fix_verdict_reason(v);
 	switch (v) {
 	case MDCR_FIX_FIXED:
+	case MDCR_FIX_AT_LOAD:
 	case MDCR_FIX_NVHE:
 	case MDCR_FIX_NO_KVM:
 		return ST_NOT_AFFECTED;
 	case MDCR_FIX_NO_HOOK:
+	case MDCR_FIX_UNSUPPORTED:
 		return ST_UNKNOWN;
 	case MDCR_FIX_PENDING:
 	case MDCR_FIX_AFFECTED:

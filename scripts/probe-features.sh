@@ -1,22 +1,49 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# probe-features.sh SRCTREE - print the feature header for the kernel whose
-# (arch) headers live under SRCTREE. Kbuild runs it through filechk.
+# probe-features.sh SRCTREE [OBJTREE] - print the feature header for the
+# kernel whose (arch) headers live under SRCTREE and whose Module.symvers is
+# in OBJTREE (default: $objtree, which Kbuild exports, else SRCTREE). Kbuild
+# runs it through filechk.
 #
-# Each probe looks at what the headers being built against declare, never at
-# a version number: distribution kernels carry backports.
+# Each probe looks at what the headers being built against declare, and at
+# what the kernel exports, never at a version number: distribution kernels
+# carry backports.
 set -eu
 
-[ $# -eq 1 ] || { echo "usage: $0 SRCTREE" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 SRCTREE [OBJTREE]" >&2; exit 2; }
 asm=$1/arch/arm64/include/asm
+inc=$1/include/linux
+obj=${2:-${objtree:-$1}}
+# Registers' fields generated from arch/arm64/tools/sysreg (6.x on).
+gen=$obj/arch/arm64/include/generated/asm/sysreg-defs.h
+symvers=$obj/Module.symvers
+[ -r "$symvers" ] || symvers=$1/Module.symvers
 
 have() {
-	# have NAME PATTERN FILE: define NAME when FILE matches PATTERN.
-	if grep -Eq "$2" "$3" 2>/dev/null; then
+	# have NAME PATTERN FILE...: define NAME when a FILE matches PATTERN.
+	name=$1
+	pat=$2
+	shift 2
+	if grep -Eqs "$pat" "$@"; then
+		echo "#define $name 1"
+	else
+		echo "/* #undef $name */"
+	fi
+}
+
+# exported NAME SYMBOL PATTERN FILE: define NAME when FILE declares SYMBOL
+# (matches PATTERN) and the kernel exports it. A declaration is not enough:
+# exports go away while the declaration stays (kvm_get_running_vcpu in 7.x).
+# Without a Module.symvers, the declaration decides.
+exported() {
+	if ! grep -Eq "$3" "$4" 2>/dev/null; then
+		echo "/* #undef $1 */"
+	elif [ ! -r "$symvers" ] ||
+		grep -Eq "^[^[:space:]]+[[:space:]]+$2[[:space:]]" "$symvers"; then
 		echo "#define $1 1"
 	else
-		echo "/* #undef $1 */"
+		echo "/* #undef $1 (declared, not exported) */"
 	fi
 }
 
@@ -36,10 +63,23 @@ have MDCR_FIX_HAS_RUN_ONCE_PID 'define[[:space:]]+vcpu_has_run_once' "$asm/kvm_h
 # then a flag read with vcpu_get_flag() (e.g. 6.1).
 have MDCR_FIX_HAS_DEBUG_DIRTY_BIT 'define[[:space:]]+KVM_ARM64_DEBUG_DIRTY' "$asm/kvm_host.h"
 have MDCR_FIX_HAS_DEBUG_DIRTY_FLAG 'define[[:space:]]+DEBUG_DIRTY[[:space:]]' "$asm/kvm_host.h"
+# The debug rework (v6.14) replaced the flag with an owner of the debug
+# registers: TDA is set unless the guest owns them.
+have MDCR_FIX_HAS_DEBUG_OWNER 'define[[:space:]]+kvm_guest_owns_debug_regs' "$asm/kvm_host.h"
+# 75a5fbaf6623 "KVM: arm64: Compute MDCR_EL2 at vcpu_load()" (v6.14):
+# kvm_arch_vcpu_load() calls kvm_vcpu_load_debug(), which computes
+# vcpu->arch.mdcr_el2, before kvm_vcpu_load_vhe() writes it. Such a kernel
+# never loads a value it did not compute: the module has nothing to do.
+have MDCR_FIX_KERNEL_COMPUTES_AT_LOAD 'void[[:space:]]+kvm_vcpu_load_debug\(' "$asm/kvm_host.h"
 # a354a64d91ee "KVM: arm64: Disable guest access to trace filter controls"
-# added MDCR_EL2_TTRF and the trap (stable: 4.19.188, 5.4.120).
-have MDCR_FIX_HAS_MDCR_EL2_TTRF 'define[[:space:]]+MDCR_EL2_TTRF' "$asm/kvm_arm.h"
+# added MDCR_EL2_TTRF and the trap (stable: 4.19.188, 5.4.120). 7.x
+# generates the MDCR_EL2 fields instead of listing them in kvm_arm.h.
+have MDCR_FIX_HAS_MDCR_EL2_TTRF 'define[[:space:]]+MDCR_EL2_TTRF[[:space:]]' "$asm/kvm_arm.h" "$gen"
 # nVHE hosts read MDCR_EL2 with a host hypercall since the SMCCC host call
 # interface (v5.10); older kernels pass a function pointer to kvm_call_hyp().
 have MDCR_FIX_HAS_HOST_GET_MDCR '__KVM_HOST_SMCCC_FUNC___kvm_get_mdcr_el2' "$asm/kvm_asm.h"
+# KVM's debugfs directory, the module's test for "KVM is initialised", is
+# exported up to 6.1 and static later (then: look the directory up).
+exported MDCR_FIX_HAS_KVM_DEBUGFS_DIR kvm_debugfs_dir \
+	'extern[[:space:]]+struct[[:space:]]+dentry[[:space:]]*\*kvm_debugfs_dir' "$inc/kvm_host.h"
 echo "#endif"

@@ -56,7 +56,10 @@ aarch64-linux-gnu-gcc-[0-9]*) ;;
 	;;
 esac
 # What the kbuild tools link against (libc6, libelf, libssl, zlib, pahole).
-kb=$(ls "$(dirname "$kdir")/../lib" | grep '^linux-kbuild-' | head -n 1)
+kb=
+for d in "$(dirname "$kdir")"/../lib/linux-kbuild-*; do
+	[ -d "$d" ] && kb=$(basename "$d")
+done
 kbdeb=$(find "$cache/debs" -maxdepth 1 -name "${kb}_*_amd64.deb" | sort -V | tail -n 1)
 kbdeps=$(dpkg-deb -f "$kbdeb" Depends)
 deps=$(echo "$kbdeps" | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep .)

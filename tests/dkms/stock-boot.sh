@@ -38,6 +38,7 @@ bail() {
 	exit 1
 }
 
+# shellcheck disable=SC2046
 set -- $("$top/scripts/stock-kernel.sh" "$kernel" 2>/dev/null)
 image=${1:-}
 kdir=${2:-}

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh disable=SC2154
 #
 # Guest scenario "stock" (sourced by tests/guest/init in the initramfs that
 # tests/dkms/stock-boot.sh makes): a stock Debian kernel that has the fix,

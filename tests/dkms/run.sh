@@ -105,11 +105,17 @@ contents=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub("^\\./", "/", $6); print $
 src=/usr/src/mdcr-fix-$version
 want=$( { for f in Kbuild Makefile dkms.conf LICENSE scripts/probe-features.sh; do
 		echo "$src/$f"; done
-	(cd "$top" && ls module/*.c module/*.h | grep -v features.h) | sed "s|^|$src/|"
+	# module/inject.c (fail_hooks=) is for the tests only.
+	(cd "$top" && ls module/*.c module/*.h | grep -v 'features.h\|inject.c$') |
+		sed "s|^|$src/|"
+	echo "$src/module/noinject.c"
 	echo /usr/sbin/mdcr-fix-status
 	echo /usr/lib/modules-load.d/mdcr-fix.conf
+	echo /usr/share/doc/mdcr-fix-dkms/README.md.gz
 	echo /usr/share/doc/mdcr-fix-dkms/changelog.gz
-	echo /usr/share/doc/mdcr-fix-dkms/copyright; } | sort)
+	echo /usr/share/doc/mdcr-fix-dkms/copyright
+	echo /usr/share/lintian/overrides/mdcr-fix-dkms
+	echo /usr/share/man/man8/mdcr-fix-status.8.gz; } | sort)
 if [ "$contents" = "$want" ]; then
 	ok "package holds the module sources, status script and modules-load.d entry, no tests"
 else

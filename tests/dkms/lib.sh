@@ -41,12 +41,6 @@ papt_cache() {
 		"$@" 2>/dev/null
 }
 
-# The mirror the machine's apt configuration names, as fetch-packages.sh
-# found it (call fetch-packages.sh for the suite first).
-mirror_of() {
-	awk '{ print $3; exit }' "$cache/apt/$1/sources.list"
-}
-
 # Stock bookworm arm64 kernel ABIs the mirror serves, newest first
 # ("6.1.0-50" ...).
 bookworm_abis() {

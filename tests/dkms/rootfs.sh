@@ -24,7 +24,9 @@ binfmt_arm64 || { log "cannot register qemu-aarch64 with binfmt_misc"; exit 1; }
 img=$("$top/scripts/fetch-packages.sh" "$cache" bookworm \
 	'linux-image-6.1.0-[0-9]*[0-9]-arm64-unsigned:arm64')
 abi=$(basename "$img" | sed 's/^linux-image-\(.*\)-arm64-unsigned_.*/\1/')
-uri=$(mirror_of bookworm)
+# The sources that package came from: bookworm, -updates and -security
+# (the newest kernel is often a security update).
+sources=$(cat "$cache/apt/bookworm/sources.list")
 
 pkgs="systemd-sysv udev kmod procps busybox initramfs-tools apt
 dkms gcc make libc6-dev flex bison bc openssl"
@@ -33,7 +35,7 @@ dkms gcc make libc6-dev flex bison bc openssl"
 # pull (mkinitramfs takes minutes under qemu-user).
 kpkgs="linux-image-$abi-arm64 linux-headers-$abi-arm64"
 
-key=$( { basename "$img"; echo $pkgs $kpkgs; dpkg-query -W -f='${Version}\n' mmdebstrap;
+key=$( { basename "$img"; echo "$sources" $pkgs $kpkgs; dpkg-query -W -f='${Version}\n' mmdebstrap;
 	cat "$0"; } | sha256sum | cut -c1-12)
 root=$cache/dkms/rootfs-$abi-$key
 if [ -f "$root.done" ]; then
@@ -44,6 +46,7 @@ fi
 # Older trees (another kernel, another package list) go.
 rm -rf --one-file-system "$cache"/dkms/rootfs-*
 mkdir -p "$cache/dkms"
+echo "$sources" >"$root.list"
 start=$(date +%s)
 log "building an arm64 bookworm root file system with $abi (qemu-user, several minutes)"
 # shellcheck disable=SC2086
@@ -54,7 +57,7 @@ if ! mmdebstrap --mode=root --architectures=arm64 --variant=minbase \
 	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$1/etc/fstab"' \
 	--customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $kpkgs" \
 	--customize-hook='chroot "$1" apt-get clean' \
-	bookworm "$root" "deb $uri bookworm main" >"$root.log" 2>&1; then
+	bookworm "$root" "$root.list" >"$root.log" 2>&1; then
 	tail -n 30 "$root.log" >&2
 	log "mmdebstrap failed, see $root.log"
 	exit 1

@@ -80,6 +80,9 @@ securi=$(security | head -n 1)
 
 state=$cache/apt/$suite
 mkdir -p "$state/lists/partial" "$state/archives/partial" "$state/empty.d" "$cache/debs"
+# One run at a time per suite: two harness runs share the private state.
+exec 7>"$state.lock"
+flock 7
 
 # The suite and, for a stable one (no dash, not sid), its -updates suite and
 # its -security suite where the machine names a security archive (else none).

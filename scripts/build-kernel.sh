@@ -5,9 +5,11 @@
 # build directory (arch/arm64/boot/Image inside; usable as KDIR).
 #
 # Usage: build-kernel.sh VARIANT
-#   unpatched-5.10 | patched-5.10 | unpatched-5.10-debug
-#	Debian's 5.10.223 source, with or without the one-line revert of
-#	263d6287da14 (tests/patches/unpatched-5.10.patch).
+#   unpatched-5.10 | unpatched-5.10-debug
+#	Debian's 5.10 source with the one-line revert of 263d6287da14
+#	(tests/patches/unpatched-5.10.patch); unpatched-5.10 also keeps
+#	kvm_vcpu_first_run_init() out of line
+#	(tests/patches/first-run-init-noinline.patch).
 #   rhel8-4.18 | linux-4.19 | linux-5.4
 #	field kernels that never had the fix, from the trimmed source tarballs
 #	in $MDCR_FIX_KERNELS (default: ../shared/kernels beside the checkout),
@@ -24,18 +26,20 @@ cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
 tarballs=${MDCR_FIX_KERNELS:-$top/../shared/kernels}
 
-usage="usage: $0 unpatched-5.10|patched-5.10|unpatched-5.10-debug|rhel8-4.18|linux-4.19|linux-5.4"
+usage="usage: $0 unpatched-5.10|unpatched-5.10-debug|rhel8-4.18|linux-4.19|linux-5.4"
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
 variant=$1
 frags=$top/tests/kconfig/base.config
-patch=
+patches=
 tarball=
 hostcflags=
 case $variant in
-unpatched-5.10) patch=$top/tests/patches/unpatched-5.10.patch ;;
-patched-5.10) ;;
+unpatched-5.10)
+	patches="$top/tests/patches/unpatched-5.10.patch
+		$top/tests/patches/first-run-init-noinline.patch"
+	;;
 unpatched-5.10-debug)
-	patch=$top/tests/patches/unpatched-5.10.patch
+	patches=$top/tests/patches/unpatched-5.10.patch
 	frags="$frags $top/tests/kconfig/debug.config"
 	;;
 rhel8-4.18) tarball=linux-4.18.0-147.5.1.el8-trimmed.tar.xz ;;
@@ -96,19 +100,21 @@ fi
 # what a build produces.
 recipe=1
 key=$( { echo "$srcname recipe=$recipe hostcflags=$hostcflags"; cat $frags;
-	[ -z "$patch" ] || cat "$patch";
+	[ -z "$patches" ] || cat $patches;
 	"${cross}gcc" --version | head -n 1; } | sha256sum | cut -c1-12)
 
 # Patched variants get their own tree: hard links to the pristine one, and
 # patch(1) replaces the files it changes instead of writing through the links.
 tree=$src
-if [ -n "$patch" ]; then
-	tree=$cache/src/$srcname-$(sha256sum "$patch" | cut -c1-12)
+if [ -n "$patches" ]; then
+	tree=$cache/src/$srcname-$(cat $patches | sha256sum | cut -c1-12)
 	if [ ! -f "$tree/.done" ]; then
-		log "applying $(basename "$patch")"
 		rm -rf "$tree"
 		cp -al "$src" "$tree"
-		patch -d "$tree" -p1 --quiet <"$patch"
+		for p in $patches; do
+			log "applying $(basename "$p")"
+			patch -d "$tree" -p1 --quiet <"$p"
+		done
 		touch "$tree/.done"
 	fi
 fi

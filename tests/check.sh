@@ -59,7 +59,8 @@ fi
 sh "$top/tests/host/run.sh" 2>&1 | emit host
 
 # kernel cpu scenario expect. Every scenario of the module runs on
-# unpatched-5.10.
+# unpatched-5.10, where kvm_vcpu_first_run_init() is out of line (fix-late:
+# a module that trusted a hit there called the kernel fixed).
 module_scenarios="
 max control-first-load bug
 max control-interrupted bug
@@ -133,10 +134,8 @@ old() {
 debug_plan=$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 plan="
 $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
-patched-5.10 max control-first-load fixed
-patched-5.10 max control-interrupted fixed
-patched-5.10 max fix-passive -
 debian-5.10 max control-first-load fixed
+debian-5.10 max control-interrupted fixed
 debian-5.10 max fix-passive -
 debian-6.1 max control-first-load fixed
 debian-6.1 max fix-passive -

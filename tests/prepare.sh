@@ -4,7 +4,7 @@
 # prepare.sh KERNEL - get a test kernel and an initramfs for it, print the
 # directory holding "Image" and "initrd.gz".
 #
-# KERNEL: unpatched-5.10 | patched-5.10 | unpatched-5.10-debug | rhel8-4.18
+# KERNEL: unpatched-5.10 | unpatched-5.10-debug | rhel8-4.18
 # | linux-4.19 | linux-5.4 (built by scripts/build-kernel.sh) or debian-5.10
 # | debian-6.1 (stock Debian binaries, scripts/stock-kernel.sh). The
 # initramfs holds busybox, the VMM, mdcr_fix.ko (a test build: with

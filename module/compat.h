@@ -38,7 +38,6 @@ static inline bool mdcr_fix_has_run_once(struct kvm_vcpu *vcpu)
 }
 
 #define MDCR_FIX_RUN_ONCE "none"
-#define MDCR_FIX_UNKNOWN_KERNEL "no has-run-once test"
 #endif
 
 #if defined(MDCR_FIX_HAS_DEBUG_DIRTY_BIT)
@@ -70,9 +69,6 @@ static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 }
 
 #define MDCR_FIX_DEBUG_DIRTY "none"
-#ifndef MDCR_FIX_UNKNOWN_KERNEL
-#define MDCR_FIX_UNKNOWN_KERNEL "no debug-dirty flag"
-#endif
 #endif
 
 /*
@@ -88,12 +84,21 @@ static inline bool mdcr_fix_debug_dirty(struct kvm_vcpu *vcpu)
 #define MDCR_FIX_COMPUTES_AT_LOAD	false
 #endif
 
-#if defined(MDCR_FIX_UNKNOWN_KERNEL) && !defined(MDCR_FIX_KERNEL_COMPUTES_AT_LOAD)
+#if defined(MDCR_FIX_KERNEL_COMPUTES_AT_LOAD)
+#define MDCR_FIX_KNOWN_KERNEL		true
+#define MDCR_FIX_MISSING		""
+#elif !defined(MDCR_FIX_HAS_RUN_ONCE_FIELD) && \
+	!defined(MDCR_FIX_HAS_RUN_ONCE_PID)
 #define MDCR_FIX_KNOWN_KERNEL		false
+#define MDCR_FIX_MISSING		"no has-run-once test"
+#elif !defined(MDCR_FIX_HAS_DEBUG_DIRTY_BIT) && \
+	!defined(MDCR_FIX_HAS_DEBUG_DIRTY_FLAG) && \
+	!defined(MDCR_FIX_HAS_DEBUG_OWNER)
+#define MDCR_FIX_KNOWN_KERNEL		false
+#define MDCR_FIX_MISSING		"no debug-dirty flag"
 #else
 #define MDCR_FIX_KNOWN_KERNEL		true
-#undef MDCR_FIX_UNKNOWN_KERNEL
-#define MDCR_FIX_UNKNOWN_KERNEL		""
+#define MDCR_FIX_MISSING		""
 #endif
 
 /* A kernel without the TTRF trap does not set it either. */

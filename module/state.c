@@ -207,7 +207,7 @@ const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v)
 	case MDCR_FIX_AT_LOAD:
 		return "KVM computes mdcr_el2 in each vcpu_load before writing it: nothing armed";
 	case MDCR_FIX_UNSUPPORTED:
-		return "unknown kernel headers (" MDCR_FIX_UNKNOWN_KERNEL "): nothing armed";
+		return "unknown kernel headers (" MDCR_FIX_MISSING "): nothing armed";
 	}
 	return "?";
 }

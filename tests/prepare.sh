@@ -68,31 +68,14 @@ make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
 make -s -C "$top/tests/perfcount" CC="${cross}gcc" >&2
 make -s -C "$top/tests/failnth" CC="${cross}gcc" >&2
 
-bb=$cache/busybox
-if [ ! -x "$bb/bin/busybox" ]; then
-	deb=$("$top/scripts/fetch-packages.sh" "$cache" bookworm busybox-static:arm64)
-	rm -rf "$bb"
-	dpkg-deb -x "$deb" "$bb"
-fi
-
 r=$out/root
-mkdir -p "$r/bin" "$r/lib" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/scenarios" "$r/etc"
-cp "$bb/bin/busybox" "$r/bin/busybox"
-ln -s busybox "$r/bin/sh"
+mkdir -p "$r/bin" "$r/lib" "$r/scenarios"
 cp "$top/tests/vmm/vmm" "$r/bin/vmm"
 cp "$top/tests/perfcount/perfcount" "$r/bin/perfcount"
 cp "$top/tests/failnth/failnth" "$r/bin/failnth"
 [ ! -f "$top/scripts/mdcr-fix-status" ] || cp "$top/scripts/mdcr-fix-status" "$r/bin/"
 cp "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko" "$r/lib/"
-cp "$top/tests/guest/lib.sh" "$r/lib/tap.sh"
-cp "$top/tests/splat.ere" "$r/lib/splat.ere"
 cp "$top/tests/guest/scenarios/"*.sh "$r/scenarios/"
-cp "$top/tests/guest/init" "$r/init"
-chmod +x "$r/init"
-echo "root:x:0:0:root:/:/bin/sh" >"$r/etc/passwd"
-echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$r/etc/passwd"
-echo "root:x:0:" >"$r/etc/group"
-echo "nogroup:x:65534:" >>"$r/etc/group"
-(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out/initrd.gz"
+sh "$top/tests/initramfs.sh" "$r" "$out/initrd.gz"
 ln -sf "$image" "$out/Image"
 echo "$out"

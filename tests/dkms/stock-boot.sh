@@ -66,28 +66,13 @@ fi
 
 make -s -C "$top/tests/vmm" CC="${cross}gcc" >"$out/vmm.log" 2>&1 ||
 	bail "VMM builds" "$out/vmm.log"
-bb=$cache/busybox
-if [ ! -x "$bb/bin/busybox" ]; then
-	deb=$("$top/scripts/fetch-packages.sh" "$cache" bookworm busybox-static:arm64) ||
-		bail "busybox-static:arm64 fetched"
-	rm -rf "$bb"
-	dpkg-deb -x "$deb" "$bb"
-fi
-
 r=$out/root
-mkdir -p "$r/bin" "$r/lib" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/scenarios" "$r/etc"
-cp "$bb/bin/busybox" "$r/bin/busybox"
-ln -s busybox "$r/bin/sh"
+mkdir -p "$r/bin" "$r/lib" "$r/scenarios"
 cp "$top/tests/vmm/vmm" "$top/scripts/mdcr-fix-status" "$r/bin/"
 cp "$ko" "$r/lib/mdcr_fix.ko"
-cp "$top/tests/guest/lib.sh" "$r/lib/tap.sh"
-cp "$top/tests/splat.ere" "$r/lib/splat.ere"
 cp "$top/tests/dkms/stock-guest.sh" "$r/scenarios/stock.sh"
-cp "$top/tests/guest/init" "$r/init"
-chmod +x "$r/init"
-echo "root:x:0:0:root:/:/bin/sh" >"$r/etc/passwd"
-echo "root:x:0:" >"$r/etc/group"
-(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out/initrd.gz"
+sh "$top/tests/initramfs.sh" "$r" "$out/initrd.gz" ||
+	bail "initramfs made"
 ln -sf "$image" "$out/Image"
 echo "# [$kernel] $(basename "$image"), module $(modinfo -F vermagic "$ko" 2>/dev/null)"
 sh "$top/tests/boot.sh" "$out" stock max "$expect"

@@ -61,39 +61,36 @@ if [ -n "$tarball" ]; then
 	fi
 	sum=$(sed -n "s/^\([0-9a-f]\{64\}\)  $tarball\$/\1/p" "$top/tests/kernels.sha256")
 	srcname=${tarball%.tar.xz}-$(echo "$sum" | cut -c1-12)
-	src=$cache/src/$srcname
-	mkdir -p "$cache/src"
-	exec 8>"$src.lock"
-	flock 8
-	if [ ! -f "$src/.done" ]; then
+	unpack() {
 		log "checking and unpacking $tarball"
 		if [ "$(sha256sum <"$tarballs/$tarball" | cut -d' ' -f1)" != "$sum" ]; then
 			log "$tarballs/$tarball does not match tests/kernels.sha256"
 			exit 1
 		fi
-		rm -rf "$src"
-		mkdir -p "$src"
-		tar -xJf "$tarballs/$tarball" -C "$src" --strip-components=1
-		touch "$src/.done"
-	fi
+		tar -xJf "$tarballs/$tarball" -C "$1" --strip-components=1
+	}
 else
 	srcdeb=$("$top/scripts/fetch-packages.sh" "$cache" bullseye linux-source-5.10)
 	srcname=$(basename "$srcdeb" .deb)
-
-	# Pristine source, unpacked once per source package.
-	src=$cache/src/$srcname
-	mkdir -p "$cache/src"
-	exec 8>"$src.lock"
-	flock 8
-	if [ ! -f "$src/.done" ]; then
+	unpack() {
 		log "unpacking $srcname"
-		rm -rf "$src"
-		mkdir -p "$src"
 		dpkg-deb --fsys-tarfile "$srcdeb" |
 			tar -xO ./usr/src/linux-source-5.10.tar.xz |
-			tar -xJ -C "$src" --strip-components=1
-		touch "$src/.done"
-	fi
+			tar -xJ -C "$1" --strip-components=1
+	}
+fi
+
+# Pristine source, unpacked once per source; the lock is held until the
+# patched tree below is ready too.
+src=$cache/src/$srcname
+mkdir -p "$cache/src"
+exec 8>"$src.lock"
+flock 8
+if [ ! -f "$src/.done" ]; then
+	rm -rf "$src"
+	mkdir -p "$src"
+	unpack "$src"
+	touch "$src/.done"
 fi
 
 # The build steps below (kmake, the config merge): bump when they change
@@ -139,8 +136,10 @@ rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
 log "building $variant in $out (3 to 9 minutes on 2 cores, more with debug options)"
+# Niced: a test boot beside the build (make check's other lane) has a
+# timeout, the build has none.
 kmake() {
-	make -C "$tree" O="$out" ARCH=arm64 CROSS_COMPILE="$cross" \
+	nice -n 10 make -C "$tree" O="$out" ARCH=arm64 CROSS_COMPILE="$cross" \
 		LOCALVERSION= ${hostcflags:+HOSTCFLAGS=$hostcflags} "$@" \
 		>>"$out/build.log" 2>&1
 }

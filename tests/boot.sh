@@ -14,9 +14,11 @@ scen=$2
 cpu=${3:-max}
 expect=${4:-}
 log=$dir/$scen${expect:+-$expect}-$cpu.log
-tmo=${MDCR_FIX_BOOT_TIMEOUT:-600}
-# A scenario may ask for kernel parameters with a "# cmdline: ..." line.
+# A scenario may ask for kernel parameters with a "# cmdline: ..." line,
+# and for more than 10 minutes with a "# timeout: SECONDS" line.
 extra=$(sed -n 's/^# cmdline: //p' "$top/tests/guest/scenarios/$scen.sh" 2>/dev/null)
+tmo=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$top/tests/guest/scenarios/$scen.sh" 2>/dev/null)
+tmo=${MDCR_FIX_BOOT_TIMEOUT:-${tmo:-600}}
 
 # The init's own init is in the initramfs; rdinit=/init runs it.
 timeout "$tmo" qemu-system-aarch64 \

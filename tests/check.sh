@@ -56,8 +56,6 @@ if ! "$top/scripts/deps.sh"; then
 	exit 1
 fi
 
-sh "$top/tests/host/run.sh" 2>&1 | emit host
-
 # kernel cpu scenario expect. Every scenario of the module runs on
 # unpatched-5.10, where kvm_vcpu_first_run_init() is out of line (fix-late:
 # a module that trusted a hit there called the kernel fixed).
@@ -129,8 +127,9 @@ old() {
 	done
 }
 # Two lanes, one QEMU each, on the two cores: the debug kernel's tier in
-# the background, everything else meanwhile; the debug lane's results are
-# numbered into the stream when both are done.
+# the background from the start, the host checks and everything else
+# meanwhile; the debug lane's results are numbered into the stream when
+# both are done.
 debug_plan=$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 plan="
 $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
@@ -195,6 +194,7 @@ rm -f "$res.time"
 lane=$(mktemp)
 ( res=$lane.res; : >"$res"; echo "$debug_plan" | run_plan >"$lane" 2>&1 ) &
 lane_pid=$!
+sh "$top/tests/host/run.sh" 2>&1 | emit host
 echo "$plan" | run_plan
 
 # The README's first command must keep telling the truth.

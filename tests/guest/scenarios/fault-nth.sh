@@ -10,6 +10,8 @@
 # and the module's, not kmemleak's own (failing it switches kmemleak off).
 # Linux 5.10 sets the flag only from the command line:
 # cmdline: slub_debug=A,kmalloc-*,dentry,inode_cache,kernfs_node_cache,vmap_area
+# About 2 minutes on the debug kernel; three times that beside kernel builds:
+# timeout: 1500
 FS=$DBG/failslab
 
 if [ ! -e /proc/thread-self/fail-nth ] || [ ! -d $FS ]; then

@@ -4,6 +4,8 @@
 # (kmemleak), and every vCPU, all created while the module was loaded, got
 # at its first load the MDCR_EL2 the kernel computes.
 # The plan may ask for fewer cycles in its expect column (a number).
+# About 7 minutes on the debug kernel, more than 10 beside kernel builds:
+# timeout: 1500
 case ${EXPECT:-} in [0-9]*) CYCLES=$EXPECT ;; *) CYCLES=200 ;; esac
 [ -e $KML ] && echo clear >$KML
 obs_load

@@ -22,6 +22,7 @@ skip=${MDCR_FIX_SKIP:-}
 res=$(mktemp)
 # This run's own work directories: another run (make demo) may use the cache.
 export MDCR_FIX_WORK="$cache/work/check-$$"
+mkdir -p "$MDCR_FIX_WORK"
 trap 'rm -f "$res"; rm -rf "$MDCR_FIX_WORK"' EXIT
 start=$(date +%s)
 

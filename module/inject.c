@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test builds only (Kbuild: MDCR_FIX_TESTING=1): fail_hooks= makes the
- * registration of the named hooks fail, for the fault-injection tests.
- * Production builds link module/noinject.c instead and have no such
- * parameter.
+ * registration of the named hooks fail, for the fault-injection tests;
+ * load_window_ms= holds the init between arming the hooks and checking the
+ * CPUs, for a test that starts vCPUs there. Production builds link
+ * module/noinject.c instead and have no such parameters.
  */
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -60,4 +62,15 @@ bool mdcr_fix_fail_injected(const char *name)
 			p++;
 	}
 	return false;
+}
+
+static unsigned int load_window_ms;
+module_param(load_window_ms, uint, 0400);
+MODULE_PARM_DESC(load_window_ms,
+		 "test builds only: 0..30000 ms the init waits between arming and the CPU check");
+
+void mdcr_fix_load_window(void)
+{
+	if (load_window_ms)
+		msleep(min(load_window_ms, 30000U));
 }

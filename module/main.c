@@ -127,6 +127,8 @@ static int __init mdcr_fix_init(void)
 			goto err_state;
 		if (!mdcr_fix_hooks_any())
 			mdcr_fix_set_verdict(MDCR_FIX_NO_HOOK);
+		/* Test builds may wait here: a vCPU started now is caught. */
+		mdcr_fix_load_window();
 		host_first_check();
 	}
 

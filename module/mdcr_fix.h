@@ -176,6 +176,7 @@ bool mdcr_fix_hook_known(const char *name, size_t len);
 
 /* inject.c (test builds) or noinject.c */
 bool mdcr_fix_fail_injected(const char *name);
+void mdcr_fix_load_window(void);
 
 /* status.c */
 int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason);

@@ -77,6 +77,7 @@ max teardown -
 max kvm-copy -
 max fix-late -
 max fix-timer-fail -
+max fix-load-window -
 max,pmu=off no-pmu -
 cortex-a57 fix-nvhe -
 "

@@ -8,7 +8,8 @@
 # | linux-4.19 | linux-5.4 (built by scripts/build-kernel.sh) or debian-5.10
 # | debian-6.1 (stock Debian binaries, scripts/stock-kernel.sh). The
 # initramfs holds busybox, the VMM, mdcr_fix.ko (a test build: with
-# fail_hooks=) and the observer built for that kernel, and the scenarios.
+# fail_hooks= and load_window_ms=) and the observer built for that kernel,
+# and the scenarios.
 #
 # The work directory is $MDCR_FIX_WORK/KERNEL (default: the cache's
 # work/KERNEL); runs at the same time must each set their own.

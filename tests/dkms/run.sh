@@ -105,7 +105,7 @@ contents=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub("^\\./", "/", $6); print $
 src=/usr/src/mdcr-fix-$version
 want=$( { for f in Kbuild Makefile dkms.conf LICENSE scripts/probe-features.sh; do
 		echo "$src/$f"; done
-	# module/inject.c (fail_hooks=) is for the tests only.
+	# module/inject.c (fail_hooks=, load_window_ms=) is for the tests only.
 	(cd "$top" && ls module/*.c module/*.h | grep -v 'features.h\|inject.c$') |
 		sed "s|^|$src/|"
 	echo "$src/module/noinject.c"

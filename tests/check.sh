@@ -83,14 +83,18 @@ cortex-a57 fix-nvhe -
 "
 # The debug kernel (lockdep, KASAN, kmemleak) runs the scenarios that take
 # the module through a path of its own (first run and load, repair and the
-# refresh of KVM's copy, observe, load/unload, injected failures, bad input,
-# nVHE), then the stress tier. Left to unpatched-5.10: the controls (no
-# module), and scenarios whose module paths these already take.
+# refresh of KVM's copy, observe, injected failures, bad input, nVHE) and
+# the stress tier (load/unload: stress-cycles). Left to unpatched-5.10: the
+# controls (no module), and scenarios whose module paths these already
+# take. The debug lane runs debug_stress (the stress tier and what comes
+# before it); debug_scenarios run in the other lane after the field
+# kernels, so that both lanes end about together.
 debug_scenarios="
 max fix-first-load -
 max fix-repair -
 max fix-observe -
-max fix-lifecycle -
+"
+debug_stress="
 max fault-injection -
 max bad-input -
 max kvm-copy -
@@ -132,7 +136,7 @@ old() {
 # the background from the start, the host checks and everything else
 # meanwhile; the debug lane's results are numbered into the stream when
 # both are done.
-debug_plan=$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
+debug_plan=$(echo "$debug_stress" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 plan="
 $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
 debian-5.10 max control-first-load fixed
@@ -147,6 +151,7 @@ $(old linux-4.19 "$old_scenarios")
 linux-4.19 cortex-a57 fix-nvhe nocall
 $(old linux-5.4 "$old_scenarios")
 linux-5.4 max,lpa2=off stress-cycles 50
+$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 "
 
 # run_plan < PLAN: prepare each kernel once, boot each line, emit its TAP.
@@ -164,18 +169,19 @@ while read -r kernel cpu scen expect; do
 	*)
 		elapsed
 		echo "# preparing $kernel"
-		dir=$("$top/tests/prepare.sh" "$kernel" 2>"$cache/prepare-$kernel.log")
+		plog=$cache/prepare-$kernel$lane_tag.log
+		dir=$("$top/tests/prepare.sh" "$kernel" 2>"$plog")
 		rc=$?
 		prepared="$prepared $kernel"
 		if [ $rc -eq 77 ] && [ "${CI:-}" != true ]; then
-			sed 's/^/# /' "$cache/prepare-$kernel.log"
+			sed 's/^/# /' "$plog"
 			echo "ok - $kernel: source not here # SKIP set MDCR_FIX_KERNELS to the directory of the field-kernel tarballs" | emit "$kernel"
 			skipped="$skipped $kernel"
 			continue
 		fi
 		result "$kernel" "kernel and modules ready, built warning-free" $rc
-		[ $rc -eq 0 ] || { sed 's/^/# /' "$cache/prepare-$kernel.log"; failed="$failed $kernel"; continue; }
-		grep 'allowed by name' "$cache/prepare-$kernel.log" | sed 's/^/# /'
+		[ $rc -eq 0 ] || { sed 's/^/# /' "$plog"; failed="$failed $kernel"; continue; }
+		grep 'allowed by name' "$plog" | sed 's/^/# /'
 		;;
 	esac
 	case " $skipped $failed " in
@@ -194,7 +200,16 @@ rm -f "$res.time"
 }
 
 lane=$(mktemp)
-( res=$lane.res; : >"$res"; echo "$debug_plan" | run_plan >"$lane" 2>&1 ) &
+# The lane prepares the debug kernel in a work directory of its own: the
+# other lane prepares it too, later.
+lane_tag=
+(
+	res=$lane.res
+	: >"$res"
+	lane_tag=-lane
+	MDCR_FIX_WORK=$MDCR_FIX_WORK/lane
+	echo "$debug_plan" | run_plan >"$lane" 2>&1
+) &
 lane_pid=$!
 sh "$top/tests/host/run.sh" 2>&1 | emit host
 echo "$plan" | run_plan

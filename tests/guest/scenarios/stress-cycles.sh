@@ -4,7 +4,7 @@
 # (kmemleak), and every vCPU, all created while the module was loaded, got
 # at its first load the MDCR_EL2 the kernel computes.
 # The plan may ask for fewer cycles in its expect column (a number).
-# About 7 minutes on the debug kernel, more than 10 beside kernel builds:
+# About 3 minutes on the debug kernel, more beside kernel builds:
 # timeout: 1500
 case ${EXPECT:-} in [0-9]*) CYCLES=$EXPECT ;; *) CYCLES=200 ;; esac
 [ -e $KML ] && echo clear >$KML
@@ -17,12 +17,22 @@ vmm -c 1 -q
 ref=$(traced_mdcr "$(obs_vcpus | awk '{ print $3; exit }')")
 echo 0 >$TRACE/tracing_on
 check "reference: the kernel computes ${ref:-nothing} for a vCPU" [ "$((${ref:-0}))" -ne 0 ]
-vmm -c 2 -d 3600 -q >/tmp/a.log 2>&1 &
+# The long-running VMMs run at nice 19: their vCPUs still loop in KVM_RUN
+# on both CPUs, with a put and a load at every MMIO exit, but the cycles
+# below get the CPU they are on instead of a third of it. ($! is the VMM:
+# sh execs it.)
+busy='renice -n 19 -p $$ >/dev/null && exec vmm -c 2 -d 3600 -q'
+sh -c "$busy" >/tmp/a.log 2>&1 &
 a=$!
-vmm -c 2 -d 3600 -q >/tmp/b.log 2>&1 &
+sh -c "$busy" >/tmp/b.log 2>&1 &
 b=$!
+# cpu_s PID...: user and system time of these processes, in seconds.
+cpu_s() {
+	for p; do cat /proc/$p/stat; done | awk '{ t += $14 + $15 } END { print int(t / 100) }'
+}
 sleep 1
 t0=$(date +%s)
+c0=$(cpu_s $a $b)
 i=0
 fails=0
 vmfails=0
@@ -33,10 +43,14 @@ while [ $i -lt "$CYCLES" ]; do
 	cat $FIX >/dev/null || fails=$((fails + 1))
 	i=$((i + 1))
 done
-diag "$CYCLES cycles in $(($(date +%s) - t0)) s"
+wall=$(($(date +%s) - t0))
+busy=$(($(cpu_s $a $b) - c0))
+diag "$CYCLES cycles in $wall s"
 check "$CYCLES insmod/rmmod cycles with two VMs running" [ $fails -eq 0 ]
 check "a VM created and destroyed in every cycle" [ $vmfails -eq 0 ]
 check "both long-running VMMs still running" kill -0 $a $b
+check "they ran meanwhile: at least half a CPU ($busy s in $wall s)" \
+	[ $((2 * busy)) -ge "$wall" ]
 kill $a $b
 wait $a $b 2>/dev/null
 obs_vcpus >/tmp/obs

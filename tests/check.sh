@@ -83,18 +83,14 @@ cortex-a57 fix-nvhe -
 "
 # The debug kernel (lockdep, KASAN, kmemleak) runs the scenarios that take
 # the module through a path of its own (first run and load, repair and the
-# refresh of KVM's copy, observe, injected failures, bad input, nVHE) and
-# the stress tier (load/unload: stress-cycles). Left to unpatched-5.10: the
-# controls (no module), and scenarios whose module paths these already
-# take. The debug lane runs debug_stress (the stress tier and what comes
-# before it); debug_scenarios run in the other lane after the field
-# kernels, so that both lanes end about together.
+# refresh of KVM's copy, observe, injected failures, bad input, nVHE), then
+# the stress tier. Left to unpatched-5.10: the controls (no module), and
+# scenarios whose module paths these already take. They run in a lane of
+# their own, beside the rest.
 debug_scenarios="
 max fix-first-load -
 max fix-repair -
 max fix-observe -
-"
-debug_stress="
 max fault-injection -
 max bad-input -
 max kvm-copy -
@@ -136,7 +132,7 @@ old() {
 # the background from the start, the host checks and everything else
 # meanwhile; the debug lane's results are numbered into the stream when
 # both are done.
-debug_plan=$(echo "$debug_stress" | sed '/^$/d; s/^/unpatched-5.10-debug /')
+debug_plan=$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 plan="
 $(echo "$module_scenarios" | sed '/^$/d; s/^/unpatched-5.10 /')
 debian-5.10 max control-first-load fixed
@@ -151,7 +147,6 @@ $(old linux-4.19 "$old_scenarios")
 linux-4.19 cortex-a57 fix-nvhe nocall
 $(old linux-5.4 "$old_scenarios")
 linux-5.4 max,lpa2=off stress-cycles 50
-$(echo "$debug_scenarios" | sed '/^$/d; s/^/unpatched-5.10-debug /')
 "
 
 # run_plan < PLAN: prepare each kernel once, boot each line, emit its TAP.
@@ -200,8 +195,7 @@ rm -f "$res.time"
 }
 
 lane=$(mktemp)
-# The lane prepares the debug kernel in a work directory of its own: the
-# other lane prepares it too, later.
+# The lane prepares the debug kernel in a work directory of its own.
 lane_tag=
 (
 	res=$lane.res

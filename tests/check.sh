@@ -164,7 +164,7 @@ while read -r kernel cpu scen expect; do
 	*)
 		elapsed
 		echo "# preparing $kernel"
-		plog=$cache/prepare-$kernel$lane_tag.log
+		plog=$cache/prepare-$kernel.log
 		dir=$("$top/tests/prepare.sh" "$kernel" 2>"$plog")
 		rc=$?
 		prepared="$prepared $kernel"
@@ -195,13 +195,9 @@ rm -f "$res.time"
 }
 
 lane=$(mktemp)
-# The lane prepares the debug kernel in a work directory of its own.
-lane_tag=
 (
 	res=$lane.res
 	: >"$res"
-	lane_tag=-lane
-	MDCR_FIX_WORK=$MDCR_FIX_WORK/lane
 	echo "$debug_plan" | run_plan >"$lane" 2>&1
 ) &
 lane_pid=$!

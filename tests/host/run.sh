@@ -101,8 +101,9 @@ else
 	echo "not ok - x86_64 headers for the wrong-architecture build"
 fi
 
-# The status tool on made-up inputs, the package and the DKMS targets,
-# fetch-packages.sh's private apt state, and two harness runs at once.
-for t in status package fetch concurrent; do
+# The status tool on made-up inputs, dkms.conf as dkms reads it, the
+# package and the DKMS targets, fetch-packages.sh's private apt state, and
+# two harness runs at once.
+for t in status dkms-conf package fetch concurrent; do
 	sh "$top/tests/host/$t.sh"
 done

@@ -8,6 +8,10 @@
 # make dkms-remove     remove it from DKMS
 # make deb             build the Debian package mdcr-fix-dkms_<version>_all.deb
 #                      into the cache and print its path (debhelper, dh-dkms)
+# make dist            build the release tarball mdcr-fix-<version>.tar.gz
+#                      into the cache and print its path (rpmbuild -tb takes it)
+# make rpm             build the EL8 RPMs mdcr-fix-dkms and mdcr-fix-status
+#                      (noarch) and the source RPM from it; print their paths
 # make clean
 # make check           run every test (see README.md)
 # make demo            show the bug and the fix in QEMU
@@ -21,7 +25,7 @@ DKMS ?= dkms
 DKMS_SRCTREE ?= /usr/src
 DKMS_SRC := $(DKMS_SRCTREE)/mdcr-fix-$(VERSION)
 
-.PHONY: all module install clean help dkms-install dkms-remove deb
+.PHONY: all module install clean help dkms-install dkms-remove deb dist rpm
 
 all: module
 
@@ -81,6 +85,12 @@ dkms-remove:
 
 deb:
 	@sh scripts/build-deb.sh
+
+dist:
+	@sh scripts/build-dist.sh
+
+rpm:
+	@sh scripts/build-rpm.sh
 
 help:
 	@for f in Makefile tests/harness.mk; do \

@@ -7,7 +7,7 @@ set -eu
 
 PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 make gcc flex bison bc libssl-dev libelf-dev cpio kmod xz-utils sparse dkms
-debhelper dh-dkms lintian
+debhelper dh-dkms lintian rpm rpmlint util-linux
 dpkg-dev apt ca-certificates perl python3 file"
 
 missing=

@@ -102,8 +102,8 @@ else
 fi
 
 # The status tool on made-up inputs, dkms.conf as dkms reads it, the
-# package and the DKMS targets, fetch-packages.sh's private apt state, and
-# two harness runs at once.
-for t in status dkms-conf package fetch concurrent; do
+# package and the DKMS targets, make dist and make rpm, fetch-packages.sh's
+# private apt state, and two harness runs at once.
+for t in status dkms-conf package rpm fetch concurrent; do
 	sh "$top/tests/host/$t.sh"
 done

@@ -3,9 +3,9 @@
 # make                 build mdcr_fix.ko for the running kernel
 # make KDIR=... ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 #                      build it against another kernel tree or headers
-# make install         install it for that kernel (modules_install)
+# make install         install it for that kernel (modules_install, depmod)
 # make dkms-install    install through DKMS from this checkout (root)
-# make dkms-remove     remove it from DKMS
+# make dkms-remove     unload it and remove what dkms-install added
 # make deb             build the Debian package mdcr-fix-dkms_<version>_all.deb
 #                      into the cache and print its path (debhelper, dh-dkms)
 # make dist            build the release tarball mdcr-fix-<version>.tar.gz
@@ -24,6 +24,9 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS ?= dkms
 DKMS_SRCTREE ?= /usr/src
 DKMS_SRC := $(DKMS_SRCTREE)/mdcr-fix-$(VERSION)
+DEPMOD ?= depmod
+MODPROBE ?= modprobe
+SYSMODULE ?= /sys/module/mdcr_fix
 
 .PHONY: all module install clean help dkms-install dkms-remove deb dist rpm
 
@@ -32,8 +35,14 @@ all: module
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# modules_install runs depmod only where the tree has a System.map, which
+# distribution headers (Debian's, Ubuntu's) lack: run it for the target
+# kernel here, so that modprobe finds the module.
 install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	@krel=$$(cat $(KDIR)/include/config/kernel.release) && \
+	echo "$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH) )$$krel" && \
+	$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) "$$krel"
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
@@ -71,12 +80,17 @@ dkms-install:
 	$(DKMS) add -m mdcr-fix -v $(VERSION)
 	@echo "$(DKMS) build -m mdcr-fix -v $(VERSION)"; \
 	$(DKMS) build -m mdcr-fix -v $(VERSION) || { rc=$$?; \
-		[ $$rc -ne 77 ] || echo "make $@: DKMS skips mdcr-fix on $$(uname -r): not arm64, or no CONFIG_KVM, CONFIG_KPROBES or CONFIG_KRETPROBES (dkms.conf BUILD_EXCLUSIVE_*)" >&2; \
+		case $$rc in 77 | 9) echo "make $@: DKMS skips mdcr-fix on $$(uname -r): not arm64, or no CONFIG_KVM, CONFIG_KPROBES or CONFIG_KRETPROBES (dkms.conf BUILD_EXCLUSIVE_*; exit $$rc)" >&2 ;; esac; \
 		exit $$rc; }
 	$(DKMS) install -m mdcr-fix -v $(VERSION)
 
+# Unloading is safe at any time, also while VMs run.
 dkms-remove:
 	$(refuse_packaged)
+	@if [ -d $(SYSMODULE) ]; then \
+		echo "$(MODPROBE) -r mdcr_fix"; \
+		$(MODPROBE) -r mdcr_fix || exit 1; \
+	fi
 	@if [ -n "$$($(DKMS) status -m mdcr-fix -v $(VERSION) 2>/dev/null)" ]; then \
 		echo "$(DKMS) remove -m mdcr-fix -v $(VERSION) --all"; \
 		$(DKMS) remove -m mdcr-fix -v $(VERSION) --all; \

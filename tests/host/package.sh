@@ -8,9 +8,14 @@
 #    and control fields;
 #  - dkms.conf's BUILD_EXCLUSIVE_* as the real dkms reads them, in a
 #    private DKMS tree (root);
-#  - the postinst's loading step with stand-ins for dkms and modprobe;
-#  - make dkms-install twice, make dkms-remove twice, and both refusing a
-#    tree the package owns.
+#  - the postinst's loading step with stand-ins for dkms and modprobe: the
+#    DKMS version from the package's dkms.conf, never loaded from a chroot;
+#  - make install runs depmod for the target kernel;
+#  - make dkms-install twice, make dkms-remove twice (which unloads the
+#    module), and both refusing a tree the package owns.
+# Every real dkms runs in a mount namespace of its own whose /etc/dkms and
+# /var/lib/dkms are private directories: DKMS's MOK key pair, made at its
+# first build, and its state never land on this host (checked at the end).
 #
 # Needs dpkg-dev, debhelper, dh-dkms and lintian; says "not ok" naming
 # them when they are missing. MDCR_FIX_TOP tests another checkout.
@@ -23,6 +28,16 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 result() {
 	if [ "$2" -eq 0 ]; then echo "ok - package: $1"; else echo "not ok - package: $1"; fi
+}
+# pdkms ARGS: the real dkms with a private framework (/etc/dkms) and state
+# (/var/lib/dkms), in its own mount namespace.
+fw=$tmp/framework
+mkdir -p "$fw/etc" "$fw/var"
+host_dkms=$(ls -A /var/lib/dkms /etc/dkms 2>&1)
+pdkms() {
+	# shellcheck disable=SC2016
+	unshare -m sh -c 'mount --bind "$0/etc" /etc/dkms && mount --bind "$0/var" /var/lib/dkms &&
+		exec "$@"' "$fw" "$(command -v dkms)" "$@"
 }
 diag() {
 	[ -z "$1" ] || printf '%s\n' "$1" | sed 's/^/# /'
@@ -105,13 +120,13 @@ fi
 # 3. dkms.conf as DKMS reads it: a kernel lacking an option or an arch that
 # is not exactly aarch64 is skipped (77), not failed; a matching one is built
 # (which fails here, on made-up headers, with 10).
-if [ "$(id -u)" -ne 0 ] || ! command -v dkms >/dev/null; then
-	echo "ok - package: dkms.conf BUILD_EXCLUSIVE_* # SKIP needs root and dkms"
+if [ "$(id -u)" -ne 0 ] || ! command -v dkms >/dev/null || ! command -v unshare >/dev/null; then
+	echo "ok - package: dkms.conf BUILD_EXCLUSIVE_* # SKIP needs root, dkms and unshare"
 else
 	t=$tmp/dkms
 	mkdir -p "$t/src/mdcr-fix-$version" "$t/var" "$t/k/include"
 	cp "$top/dkms.conf" "$top/Kbuild" "$top/Makefile" "$t/src/mdcr-fix-$version/"
-	dk() { dkms --sourcetree "$t/src" --dkmstree "$t/var" "$@" -m mdcr-fix -v "$version"; }
+	dk() { pdkms --sourcetree "$t/src" --dkmstree "$t/var" "$@" -m mdcr-fix -v "$version"; }
 	build() { # ARCH CONFIG...: dkms build's exit status
 		arch=$1
 		shift
@@ -136,20 +151,31 @@ fi
 
 # 4. The postinst's own part (after dh_dkms's), with stand-ins for the
 # tools it runs: it loads the module only when DKMS installed it for the
-# running kernel, says what it did, and never fails.
+# running kernel and not from a chroot, says what it did, and never fails.
+# It runs in a mount namespace whose /usr/src holds the package's
+# dkms.conf and a stray tree the package does not own (make dkms-install's):
+# the DKMS version is the package's dkms.conf's, never dpkg's Debian
+# version (the stand-in dpkg-query says $version-9~deb).
 stub=$tmp/stub
-mkdir -p "$stub"
+mkdir -p "$stub" "$tmp/usrsrc/mdcr-fix-$version" "$tmp/usrsrc/mdcr-fix-0.0.9"
+cp "$top/dkms.conf" "$tmp/usrsrc/mdcr-fix-$version/"
+sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.9"/' "$top/dkms.conf" >"$tmp/usrsrc/mdcr-fix-0.0.9/dkms.conf"
 sed '/^#DEBHELPER#$/d' "$top/debian/mdcr-fix-dkms.postinst" >"$tmp/postinst"
 cat >"$stub/uname" <<'EOF'
 #!/bin/sh
-case $1 in -r) echo 6.1.0-0-test ;; -m) echo aarch64 ;; *) exec /bin/uname "$@" ;; esac
+case $1 in -r) echo 6.1.0-0-test ;; -m) echo "${UNAME_M:-aarch64}" ;; *) exec /bin/uname "$@" ;; esac
 EOF
 cat >"$stub/dpkg-query" <<EOF
 #!/bin/sh
-echo $version
+case \$1:\$2 in
+-S:/usr/src/mdcr-fix-$version/dkms.conf) echo "mdcr-fix-dkms: \$2" ;;
+-S:*) echo "dpkg-query: no path found matching pattern \$2" >&2; exit 1 ;;
+*) echo "$version-9~deb" ;;
+esac
 EOF
 cat >"$stub/dkms" <<'EOF'
 #!/bin/sh
+echo "dkms $*" >>"$MODPROBE_LOG.dkms"
 echo "$DKMS_STATUS"
 EOF
 cat >"$stub/modprobe" <<'EOF'
@@ -161,21 +187,31 @@ cat >"$stub/mdcr-fix-status" <<'EOF'
 #!/bin/sh
 echo "mdcr-fix: protected (stub)"
 EOF
+cat >"$stub/ischroot" <<'EOF'
+#!/bin/sh
+exit "${CHROOT:-1}"
+EOF
 chmod +x "$stub"/*
 postinst() { # DKMS_STATUS MODPROBE_RC
 	: >"$tmp/modprobe.log"
+	: >"$tmp/modprobe.log.dkms"
+	# shellcheck disable=SC2016
 	out=$(DKMS_STATUS=$1 MODPROBE_RC=$2 MODPROBE_LOG=$tmp/modprobe.log PATH="$stub:$PATH" \
-		sh "$tmp/postinst" configure 2>&1)
+		unshare -m sh -c 'mount --bind "$0" /usr/src && exec sh "$1" configure' \
+		"$tmp/usrsrc" "$tmp/postinst" 2>&1)
 	rc=$?
 	log=$(cat "$tmp/modprobe.log")
 }
 if [ -d /sys/module/mdcr_fix ]; then
 	echo "ok - package: postinst loading step # SKIP mdcr_fix is loaded on this host"
+elif [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+	echo "ok - package: postinst loading step # SKIP needs root and unshare"
 else
 	postinst "mdcr-fix/$version, 6.1.0-0-test, aarch64: installed" 0
 	[ $rc -eq 0 ] && [ "$log" = "modprobe mdcr_fix" ] &&
-		[ "$out" = "mdcr-fix-dkms: loaded mdcr_fix $version for 6.1.0-0-test: mdcr-fix: protected (stub)" ]
-	result "postinst: built for the running kernel: modprobe mdcr_fix, one line" $?
+		[ "$out" = "mdcr-fix-dkms: loaded mdcr_fix $version for 6.1.0-0-test: mdcr-fix: protected (stub)" ] &&
+		grep -q -- "-m mdcr-fix -v $version -k 6.1.0-0-test" "$tmp/modprobe.log.dkms"
+	result "postinst: built for the running kernel: modprobe mdcr_fix, one line, DKMS version $version from the package's dkms.conf" $?
 	diag "$out"
 	postinst "mdcr-fix/$version, 6.1.0-0-test, aarch64: installed" 1
 	[ $rc -eq 0 ] && [ "$log" = "modprobe mdcr_fix" ] && echo "$out" | grep -q 'could not load mdcr_fix'
@@ -186,13 +222,24 @@ else
 		[ "$out" = "mdcr-fix-dkms: mdcr_fix $version is not built for the running kernel 6.1.0-0-test: it is not installed here (a chroot?); not loaded" ]
 	result "postinst: not built for the running kernel: one line why, no modprobe, exits 0" $?
 	diag "$out"
+	UNAME_M=x86_64 postinst "" 0
+	[ $rc -eq 0 ] && [ -z "$log" ] &&
+		[ "$out" = "mdcr-fix-dkms: mdcr_fix $version is not built for the running kernel 6.1.0-0-test: mdcr_fix is for arm64 only (x86_64); not loaded" ]
+	result "postinst: not arm64 says so before 'a chroot?'" $?
+	diag "$out"
+	CHROOT=0 postinst "mdcr-fix/$version, 6.1.0-0-test, aarch64: installed" 0
+	[ $rc -eq 0 ] && [ -z "$log" ] &&
+		[ "$out" = "mdcr-fix-dkms: built mdcr_fix $version for 6.1.0-0-test; not loaded from a chroot" ]
+	result "postinst in a chroot (ischroot): built, never loaded into the build host's kernel" $?
+	diag "$out"
 fi
 
 # 5. make dkms-install / dkms-remove, on a private DKMS tree: dkms add,
-# remove and status are the real ones; build and install are stood in for
-# (they need arm64 headers), as is dpkg -S for the package's ownership.
-if [ "$(id -u)" -ne 0 ] || ! command -v dkms >/dev/null; then
-	echo "ok - package: make dkms-install twice, dkms-remove twice # SKIP needs root and dkms"
+# remove and status are the real ones (with the private framework); build
+# and install are stood in for (they need arm64 headers), as are dpkg -S for
+# the package's ownership and modprobe (with a module "loaded").
+if [ "$(id -u)" -ne 0 ] || ! command -v dkms >/dev/null || ! command -v unshare >/dev/null; then
+	echo "ok - package: make dkms-install twice, dkms-remove twice # SKIP needs root, dkms and unshare"
 else
 	t=$tmp/mk
 	mkdir -p "$t/src" "$t/var" "$t/bin"
@@ -201,8 +248,11 @@ else
 case \$1 in
 build | install) echo "dkms \$*: done (stand-in)"; exit 0 ;;
 esac
-exec $(command -v dkms) --sourcetree "$t/src" --dkmstree "$t/var" "\$@"
+exec unshare -m sh -c 'mount --bind "\$0/etc" /etc/dkms && mount --bind "\$0/var" /var/lib/dkms &&
+	exec "\$@"' "$fw" $(command -v dkms) --sourcetree "$t/src" --dkmstree "$t/var" "\$@"
 EOF
+	printf '#!/bin/sh\necho "modprobe $*" >>"%s"\n' "$t/modprobe.log" >"$t/bin/modprobe"
+	mkdir -p "$t/sysmodule"
 	cat >"$t/bin/dpkg" <<'EOF'
 #!/bin/sh
 [ "$1" = -S ] && [ -n "${OWNED:-}" ] && { echo "mdcr-fix-dkms: $2"; exit 0; }
@@ -213,7 +263,8 @@ EOF
 	chmod +x "$t/bin/"*
 	mk() {
 		PATH="$t/bin:$PATH" make -C "$top" --no-print-directory DKMS="$t/bin/dkms" \
-			DKMS_SRCTREE="$t/src" "$@" >"$t/log" 2>&1
+			DKMS_SRCTREE="$t/src" MODPROBE="$t/bin/modprobe" SYSMODULE="$t/sysmodule" \
+			"$@" >"$t/log" 2>&1
 	}
 	tree=$t/src/mdcr-fix-$version
 	# Only a Makefile that takes the private tree is run: never /usr/src.
@@ -230,7 +281,7 @@ EOF
 		case $f in module/features.h | module/inject.c) ;; *) echo "./$f" ;; esac
 	done | sort | tr '\n' ' ')
 	[ $rc -eq 0 ] && [ "$files" = "$want" ] &&
-		[ -n "$(dkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
+		[ -n "$(pdkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
 	result "make dkms-install twice succeeds; the tree holds the module sources only" $?
 	[ $rc -eq 0 ] || diag "$(tail -n 5 "$t/log")"
 	[ $rc -eq 99 ] || { OWNED=1 mk dkms-install; rc=$?; }
@@ -239,11 +290,35 @@ EOF
 	diag "$(grep 'make dkms-install' "$t/log")"
 	[ $rc -eq 99 ] || { OWNED=1 mk dkms-remove; rc=$?; }
 	[ $rc -ne 0 ] && grep -q "belongs to the package mdcr-fix-dkms" "$t/log" && [ -f "$tree/Kbuild" ] &&
-		[ -n "$(dkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
+		[ -n "$(pdkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
 	result "make dkms-remove refuses a tree the package owns, touches nothing" $?
-	[ $rc -eq 99 ] || { mk dkms-remove && mk dkms-remove; rc=$?; }
+	: >"$t/modprobe.log"
+	[ $rc -eq 99 ] || { mk dkms-remove && rmdir "$t/sysmodule" && mk dkms-remove; rc=$?; }
+	[ "$(cat "$t/modprobe.log")" = "modprobe -r mdcr_fix" ]
+	result "make dkms-remove unloads a loaded mdcr_fix first (modprobe -r), once" $?
 	[ $rc -eq 0 ] && [ ! -e "$tree" ] &&
-		[ -z "$(dkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
+		[ -z "$(pdkms --sourcetree "$t/src" --dkmstree "$t/var" status -m mdcr-fix -v "$version")" ]
 	result "make dkms-remove twice succeeds; tree and DKMS registration gone" $?
 	[ $rc -eq 0 ] || diag "$(tail -n 5 "$t/log")"
 fi
+
+# 6. make install: modules_install (stood in for: it needs arm64 headers),
+# then depmod for the target kernel, which modules_install skips on
+# distribution headers (no System.map).
+t=$tmp/inst
+mkdir -p "$t/k/include/config"
+echo 6.1.0-0-test >"$t/k/include/config/kernel.release"
+printf '#!/bin/sh\necho "depmod $*" >>"%s"\n' "$t/depmod.log" >"$tmp/depmod"
+chmod +x "$tmp/depmod"
+make -C "$top" --no-print-directory install KDIR="$t/k" MAKE=true DEPMOD="$tmp/depmod" >"$t/log" 2>&1 &&
+	[ "$(cat "$t/depmod.log")" = "depmod 6.1.0-0-test" ]
+result "make install runs depmod for the target kernel (6.1.0-0-test)" $?
+rm -f "$t/depmod.log"
+make -C "$top" --no-print-directory install KDIR="$t/k" MAKE=true DEPMOD="$tmp/depmod" \
+	INSTALL_MOD_PATH=/tmp/staging >"$t/log" 2>&1 &&
+	[ "$(cat "$t/depmod.log")" = "depmod -b /tmp/staging 6.1.0-0-test" ]
+result "make install INSTALL_MOD_PATH=DIR runs depmod -b DIR" $?
+
+# DKMS's key pair and state stayed in the private framework.
+[ "$(ls -A /var/lib/dkms /etc/dkms 2>&1)" = "$host_dkms" ]
+result "this host's /var/lib/dkms and /etc/dkms untouched (no MOK key pair, no DKMS state)" $?

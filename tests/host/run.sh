@@ -102,8 +102,9 @@ else
 fi
 
 # The status tool on made-up inputs, dkms.conf as dkms reads it, the
-# package and the DKMS targets, make dist and make rpm, fetch-packages.sh's
-# private apt state, and two harness runs at once.
-for t in status dkms-conf package rpm fetch concurrent; do
+# package and the DKMS targets, make dist and make rpm, deps.sh waiting for
+# the dpkg lock, fetch-packages.sh's private apt state, and two harness runs
+# at once.
+for t in status dkms-conf package rpm deps fetch concurrent; do
 	sh "$top/tests/host/$t.sh"
 done

@@ -10,11 +10,15 @@
 #	(tests/patches/unpatched-5.10.patch); unpatched-5.10 also keeps
 #	kvm_vcpu_first_run_init() out of line
 #	(tests/patches/first-run-init-noinline.patch).
-#   rhel8-4.18 | linux-4.19 | linux-5.4
-#	field kernels that never had the fix, from the trimmed source tarballs
-#	in $MDCR_FIX_KERNELS (default: ../shared/kernels beside the checkout),
+#   rhel8-4.18 | rhel8-ampere | rhel8-394 | buster-4.19 | linux-5.4.120
+#	field kernels as they ship, from the trimmed source tarballs in
+#	$MDCR_FIX_KERNELS (default: ../shared/kernels beside the checkout),
 #	checked against tests/kernels.sha256 before use. Exit 77 when the
-#	tarball is not there.
+#	tarball is not there. The RHEL 8 family (RHEL 8.1's 4.18.0-147,
+#	Ampere's RHEL 8.0 4.18.0-80 backport tree, CentOS Stream 8's
+#	4.18.0-394, which has the fix) with RHEL 8 aarch64's traits
+#	(tests/kconfig/rhel8.config: 64K pages, PANIC_ON_OOPS...); Debian
+#	buster's 4.19.118 and 5.4.120 (unfixed) with the minimal config.
 #
 # The build is keyed by everything that produced it: the source, the patch,
 # the config fragments, the compiler and the build recipe. A finished build is
@@ -26,7 +30,7 @@ cache=${MDCR_FIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdcr-fix}
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
 tarballs=${MDCR_FIX_KERNELS:-$top/../shared/kernels}
 
-usage="usage: $0 unpatched-5.10|unpatched-5.10-debug|rhel8-4.18|linux-4.19|linux-5.4"
+usage="usage: $0 unpatched-5.10|unpatched-5.10-debug|rhel8-4.18|rhel8-ampere|rhel8-394|buster-4.19|linux-5.4.120"
 [ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
 variant=$1
 frags=$top/tests/kconfig/base.config
@@ -42,9 +46,28 @@ unpatched-5.10-debug)
 	patches=$top/tests/patches/unpatched-5.10.patch
 	frags="$frags $top/tests/kconfig/debug.config"
 	;;
-rhel8-4.18) tarball=linux-4.18.0-147.5.1.el8-trimmed.tar.xz ;;
-linux-4.19) tarball=linux-4.19.48-trimmed.tar.xz ;;
-linux-5.4) tarball=linux-5.4.59-trimmed.tar.xz ;;
+rhel8-4.18)
+	tarball=linux-4.18.0-147.5.1.el8-trimmed.tar.xz
+	frags="$frags $top/tests/kconfig/old.config $top/tests/kconfig/rhel8.config"
+	;;
+rhel8-ampere)
+	tarball=linux-4.18.0-80.11.2.el8-ampere-trimmed.tar.xz
+	frags="$frags $top/tests/kconfig/old.config $top/tests/kconfig/rhel8.config
+		$top/tests/kconfig/rhel8-ampere.config"
+	;;
+rhel8-394)
+	tarball=linux-4.18.0-394.el8-trimmed.tar.xz
+	frags="$frags $top/tests/kconfig/old.config $top/tests/kconfig/rhel8.config
+		$top/tests/kconfig/rhel8-394.config"
+	;;
+buster-4.19)
+	tarball=linux-4.19.118-deb10u1-trimmed.tar.xz
+	frags="$frags $top/tests/kconfig/old.config"
+	;;
+linux-5.4.120)
+	tarball=linux-5.4.120-trimmed.tar.xz
+	frags="$frags $top/tests/kconfig/old.config"
+	;;
 *) echo "build-kernel: unknown variant '$variant'" >&2; echo "$usage" >&2; exit 2 ;;
 esac
 
@@ -53,7 +76,6 @@ log() { echo "[build-kernel] $*" >&2; }
 if [ -n "$tarball" ]; then
 	# gcc >= 10 defaults to -fno-common, which breaks the host dtc of 4.18
 	# and 4.19 ("multiple definition of yylloc"); harmless on 5.4.
-	frags="$frags $top/tests/kconfig/old.config"
 	hostcflags=-fcommon
 	if [ ! -f "$tarballs/$tarball" ]; then
 		log "$tarball not found in $tarballs (set MDCR_FIX_KERNELS to a directory of the field-kernel tarballs)"

@@ -19,6 +19,8 @@ log=$dir/$scen${expect:+-$expect}-$cpu.log
 extra=$(sed -n 's/^# cmdline: //p' "$top/tests/guest/scenarios/$scen.sh" 2>/dev/null)
 tmo=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$top/tests/guest/scenarios/$scen.sh" 2>/dev/null)
 tmo=${MDCR_FIX_BOOT_TIMEOUT:-${tmo:-600}}
+# And the kernel's own, from tests/prepare.sh (panic_on_oops=1 on RHEL 8).
+[ ! -f "$dir/cmdline" ] || extra="$extra $(cat "$dir/cmdline")"
 
 # Two knobs that only save boot time under TCG, for things no test uses:
 # legacy BSD ptys (registering 256 pairs is 3 s of the debug kernel's boot)
@@ -38,3 +40,13 @@ sed -n '/^TAP version 13/,/^# mdcr-fix: end/p' "$log" |
 	grep -E '^(ok|not ok|#|1\.\.)'
 [ $rc -eq 0 ] || echo "# qemu exit $rc"
 sh "$top/tests/scan-log.sh" "$log"
+# A kernel booted with panic_on_oops=1 must really have it (the guest's init
+# prints the sysctl after the TAP).
+if grep -q 'panic_on_oops=1' "$dir/cmdline" 2>/dev/null; then
+	p=$(sed -n 's/^mdcr-fix-panic-on-oops: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	if [ "${p:-0}" -ne 0 ]; then
+		echo "ok - panic_on_oops is set ($p): an oops panics this host"
+	else
+		echo "not ok - panic_on_oops is set (got '${p:-nothing}')"
+	fi
+fi

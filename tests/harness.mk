@@ -29,7 +29,7 @@ deps:
 	@sh scripts/deps.sh
 
 kernels: deps
-	@for k in unpatched-5.10 unpatched-5.10-debug rhel8-4.18 linux-4.19 linux-5.4; do \
+	@for k in unpatched-5.10 unpatched-5.10-debug rhel8-4.18 rhel8-ampere rhel8-394 buster-4.19 linux-5.4.120; do \
 		sh scripts/build-kernel.sh $$k; rc=$$?; \
 		[ $$rc -eq 0 ] || [ $$rc -eq 77 ] || exit 1; \
 	done

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-deb.sh - build mdcr-fix-dkms_<version>_all.deb from this checkout
-# into the cache (dpkg-buildpackage -b on a copy, so that nothing lands
-# beside the checkout) and print its path.
+# build-deb.sh - build mdcr-fix-dkms_<version>_all.deb and
+# mdcr-fix-status_<version>_all.deb (which the first depends on) from this
+# checkout into the cache (dpkg-buildpackage -b on a copy, so that nothing
+# lands beside the checkout) and print their paths, -dkms first.
 #
 # Usage: build-deb.sh
 #
@@ -50,7 +51,10 @@ if ! (cd "$work/mdcr-fix-$version" && dpkg-buildpackage -us -uc -b) \
 	echo "build-deb: dpkg-buildpackage failed, see $out/build.log" >&2
 	exit 1
 fi
-deb=mdcr-fix-dkms_${version}_all.deb
-mv -f "$work/$deb" "$out/$deb"
+for p in mdcr-fix-dkms mdcr-fix-status; do
+	mv -f "$work/${p}_${version}_all.deb" "$out/"
+done
 rm -rf "$work"
-echo "$out/$deb"
+for p in mdcr-fix-dkms mdcr-fix-status; do
+	echo "$out/${p}_${version}_all.deb"
+done

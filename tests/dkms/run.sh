@@ -6,11 +6,12 @@
 # failure.
 #
 #  1. host: the version agrees in dkms.conf and debian/changelog; make deb
-#     builds mdcr-fix-dkms_<version>_all.deb with the expected contents.
+#     builds mdcr-fix-dkms_<version>_all.deb with the expected contents, and
+#     mdcr-fix-status_<version>_all.deb, which it depends on.
 #  2. an arm64 bookworm root file system (tests/dkms/rootfs.sh, cached) with
 #     the newest stock kernel and its headers; in it, under qemu-user with the
 #     arm64 gcc: make dkms-install from a source copy, make dkms-remove; the
-#     .deb (dpkg -i: DKMS builds for the installed kernel); a second stock
+#     two .debs (dpkg -i: DKMS builds for the installed kernel); a second stock
 #     ABI's headers (the kernel hook's AUTOINSTALL builds for it too).
 #  3. the tree as an ext4 disk image, booted with the stock kernel and
 #     Debian's own initramfs: tests/dkms/guest-check.sh reports from inside.
@@ -94,9 +95,15 @@ if ! need_packages debhelper dh-dkms mmdebstrap qemu-user-static arch-test \
 	finish
 fi
 
-deb=$(make -s -C "$top" deb 2>"$cache/dkms-deb.log")
-result "make deb builds $(basename "${deb:-mdcr-fix-dkms.deb}")" $?
-[ -f "$deb" ] || { sed 's/^/# /' "$cache/dkms-deb.log"; finish; }
+debs=$(make -s -C "$top" deb 2>"$cache/dkms-deb.log")
+rc=$?
+deb=$(printf '%s\n' "$debs" | sed -n 1p)
+sdeb=$(printf '%s\n' "$debs" | sed -n 2p)
+result "make deb builds $(basename "${deb:-mdcr-fix-dkms.deb}") and $(basename "${sdeb:-mdcr-fix-status.deb}")" $rc
+if [ ! -f "$deb" ] || [ ! -f "$sdeb" ]; then
+	sed 's/^/# /' "$cache/dkms-deb.log"
+	finish
+fi
 [ "$(basename "$deb")" = "mdcr-fix-dkms_${version}_all.deb" ]
 result "named mdcr-fix-dkms_${version}_all.deb" $?
 dpkg-deb -f "$deb" Depends | grep -q '\bdkms\b'
@@ -109,15 +116,12 @@ want=$( { for f in Kbuild Makefile dkms.conf LICENSE scripts/probe-features.sh; 
 	(cd "$top" && ls module/*.c module/*.h | grep -v 'features.h\|inject.c$') |
 		sed "s|^|$src/|"
 	echo "$src/module/noinject.c"
-	echo /usr/sbin/mdcr-fix-status
 	echo /usr/lib/modules-load.d/mdcr-fix.conf
-	echo /usr/share/doc/mdcr-fix-dkms/README.md.gz
 	echo /usr/share/doc/mdcr-fix-dkms/changelog.gz
 	echo /usr/share/doc/mdcr-fix-dkms/copyright
-	echo /usr/share/lintian/overrides/mdcr-fix-dkms
-	echo /usr/share/man/man8/mdcr-fix-status.8.gz; } | sort)
+	echo /usr/share/lintian/overrides/mdcr-fix-dkms; } | sort)
 if [ "$contents" = "$want" ]; then
-	ok "package holds the module sources, status script and modules-load.d entry, no tests"
+	ok "package holds the module sources and modules-load.d entry, no tests"
 else
 	not_ok "package contents"
 	diff -u /dev/fd/3 /dev/fd/4 3<<EOF 4<<EOF2 | sed 's/^/# /'
@@ -204,11 +208,11 @@ result "[source] make dkms-remove: module, DKMS tree and sources gone" $?
 rm -rf "$r/root/mdcr-fix"
 elapsed "dkms from a source copy"
 
-# 2b. The package.
-cp "$deb" "$r/tmp/"
+# 2b. The packages.
+cp "$deb" "$sdeb" "$r/tmp/"
 t=$(date +%s)
-chlog deb-install dpkg -i "/tmp/$(basename "$deb")"
-result "[deb] dpkg -i $(basename "$deb") in $(($(date +%s) - t)) s" $?
+chlog deb-install dpkg -i "/tmp/$(basename "$sdeb")" "/tmp/$(basename "$deb")"
+result "[deb] dpkg -i $(basename "$sdeb") $(basename "$deb") in $(($(date +%s) - t)) s" $?
 chtail deb-install 8
 check_ko "$kver" deb
 diag "$(ch dkms status 2>&1)"

@@ -8,7 +8,8 @@
 #
 #  1. a copy of the arm64 root file system of tests/dkms/stock-rootfs.sh
 #     (the kernel's headers, dkms, the suite's gcc); in it, under qemu-user
-#     and as on a host running that kernel: apt-get install ./DEB. DKMS
+#     and as on a host running that kernel: apt-get install ./DEB with the
+#     mdcr-fix-status .deb beside it, which it depends on. DKMS
 #     either builds mdcr_fix.ko with the suite's own compiler, or skips the
 #     kernel cleanly (exit 77, BUILD_EXCLUSIVE_*): both are a successful
 #     install, a failed build is not.
@@ -50,9 +51,11 @@ ch() {
 diag "headers: $kver, built by $(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"/\1/p' "$r/lib/modules/$kver/build/.config")"
 diag "chroot: $(ch sh -c '. /etc/os-release; echo $PRETTY_NAME') ; $(ch dkms --version 2>&1) ; $(ch gcc --version 2>&1 | head -n 1)"
 
-cp "$deb" "$r/tmp/"
+sdeb=$(dirname "$deb")/mdcr-fix-status_${version}_all.deb
+cp "$deb" "$sdeb" "$r/tmp/"
 t=$(date +%s)
-ch apt-get install -y --no-install-recommends "/tmp/$(basename "$deb")" >"$work/install.log" 2>&1
+ch apt-get install -y --no-install-recommends "/tmp/$(basename "$deb")" "/tmp/$(basename "$sdeb")" \
+	>"$work/install.log" 2>&1
 rc=$?
 result "[dpkg] apt-get install ./$(basename "$deb") on $kver in $(($(date +%s) - t)) s" $rc
 grep -iE 'dkms|mdcr|skip|error|build' "$work/install.log" | tail -n 12 | sed 's/^/# /'

@@ -59,59 +59,86 @@ case $out in *"not found"*) bad=1 ;; esac
 result "make deb without dpkg-dev, debhelper, dh-dkms names them first" $bad
 diag "$out"
 
-# 2. The package.
+# 2. The packages: mdcr-fix-dkms and mdcr-fix-status.
 missing=
 for tp in dpkg-parsechangelog:dpkg-dev dh:debhelper dh_dkms:dh-dkms lintian:lintian; do
 	command -v "${tp%%:*}" >/dev/null 2>&1 || missing="$missing ${tp#*:}"
 done
-deb=
+deb='' sdeb=''
 if [ -n "$missing" ]; then
 	echo "not ok - package: build and lintian (missing:$missing; apt-get install$missing)"
 else
-	deb=$(MDCR_FIX_CACHE=$tmp/cache sh "$top/scripts/build-deb.sh" 2>"$tmp/build.err")
-	result "make deb builds $(basename "${deb:-the .deb}")" $?
-	[ -f "$deb" ] || { diag "$(cat "$tmp/build.err")"; deb=; }
+	debs=$(MDCR_FIX_CACHE=$tmp/cache sh "$top/scripts/build-deb.sh" 2>"$tmp/build.err")
+	rc=$?
+	deb=$(printf '%s\n' "$debs" | sed -n 1p)
+	sdeb=$(printf '%s\n' "$debs" | sed -n 2p)
+	[ $rc -eq 0 ] && [ "$(basename "$deb")" = "mdcr-fix-dkms_${version}_all.deb" ] &&
+		[ "$(basename "$sdeb")" = "mdcr-fix-status_${version}_all.deb" ] && [ -f "$deb" ] && [ -f "$sdeb" ]
+	result "make deb builds mdcr-fix-dkms_${version}_all.deb and mdcr-fix-status_${version}_all.deb, in that order" $?
+	if [ ! -f "$deb" ] || [ ! -f "$sdeb" ]; then
+		diag "$(cat "$tmp/build.err")"
+		deb=''
+	fi
 fi
 if [ -n "$deb" ]; then
 	# lintian refuses nothing as root; it only says it is not recommended.
-	lint=$(lintian --pedantic -I --tag-display-limit 0 "$deb" 2>&1 |
+	lint=$(lintian --pedantic -I --tag-display-limit 0 "$deb" "$sdeb" 2>&1 |
 		grep -v '^running with root privileges is not recommended!$')
 	! echo "$lint" | grep -q '^[EW]: '
-	result "lintian --pedantic: no error, no warning" $?
+	result "lintian --pedantic on both: no error, no warning" $?
 	diag "${lint:-(lintian printed nothing)}"
 
-	contents=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub("^\\./", "/", $6); print $1, $6 }' | sort -k 2)
+	files() { # DEB: mode and path of each file
+		dpkg-deb -c "$1" | awk '$1 !~ /^d/ { sub("^\\./", "/", $6); print $1, $6 }' | sort -k 2
+	}
+	contents=$(files "$deb")
 	src=/usr/src/mdcr-fix-$version
 	want=$({
 		for f in Kbuild Makefile dkms.conf LICENSE; do echo "-rw-r--r-- $src/$f"; done
 		echo "-rwxr-xr-x $src/scripts/probe-features.sh"
 		(cd "$top" && ls module/*.c module/*.h) | grep -v -x 'module/features.h\|module/inject.c' |
 			sed "s|^|-rw-r--r-- $src/|"
-		echo "-rwxr-xr-x /usr/sbin/mdcr-fix-status"
 		echo "-rw-r--r-- /usr/lib/modules-load.d/mdcr-fix.conf"
-		echo "-rw-r--r-- /usr/share/man/man8/mdcr-fix-status.8.gz"
-		for f in README.md.gz changelog.gz copyright; do
+		for f in changelog.gz copyright; do
 			echo "-rw-r--r-- /usr/share/doc/mdcr-fix-dkms/$f"
 		done
 		echo "-rw-r--r-- /usr/share/lintian/overrides/mdcr-fix-dkms"
 	} | sort -k 2)
 	[ "$contents" = "$want" ]
-	result "files: module sources (no tests, no inject.c, no features.h), status script, man page, README, modules-load.d" $?
+	result "mdcr-fix-dkms files: module sources (no tests, no inject.c, no features.h), modules-load.d" $?
 	[ "$contents" = "$want" ] || diag "$(diff -u "$(printf '%s\n' "$want" >"$tmp/w"; echo "$tmp/w")" \
 		"$(printf '%s\n' "$contents" >"$tmp/c"; echo "$tmp/c")" | tail -n +3)"
+	contents=$(files "$sdeb")
+	want=$({
+		echo "-rwxr-xr-x /usr/sbin/mdcr-fix-status"
+		echo "-rw-r--r-- /usr/share/man/man8/mdcr-fix-status.8.gz"
+		for f in README.md.gz changelog.gz copyright; do
+			echo "-rw-r--r-- /usr/share/doc/mdcr-fix-status/$f"
+		done
+	} | sort -k 2)
+	[ "$contents" = "$want" ]
+	result "mdcr-fix-status files: status script, man page, README" $?
+	[ "$contents" = "$want" ] || diag "$contents"
 
 	f() { dpkg-deb -f "$deb" "$1"; }
 	dep=$(f Depends)
 	[ "$(echo "$dep" | grep -o '\bdkms\b' | wc -l)" -eq 1 ] && echo "$dep" | grep -q '\bkmod\b' &&
-		! sed -n '/^Depends:/,/^[^ ]/p' "$top/debian/control" | grep -q '\bdkms\b'
-	result "Depends: kmod, and dkms from \${misc:Depends} (dh_dkms) only: $dep" $?
+		echo "$dep" | grep -q "\bmdcr-fix-status (= $version)" &&
+		! grep '^Depends:' "$top/debian/control" | grep -q '\bdkms\b'
+	result "mdcr-fix-dkms Depends: kmod, mdcr-fix-status (= $version), and dkms from \${misc:Depends} (dh_dkms) only: $dep" $?
 	[ "$(f Recommends)" = "linux-headers-arm64 | linux-headers" ]
 	result "Recommends: $(f Recommends)" $?
 	[ -n "$(f Homepage)" ] && [ "$(f Architecture)" = all ] && [ "$(f Version)" = "$version" ]
 	result "Homepage, Architecture: all, Version $version" $?
+	sf() { dpkg-deb -f "$sdeb" "$1"; }
+	[ "$(sf Architecture)" = all ] && [ "$(sf Version)" = "$version" ] &&
+		! sf Depends | grep -q 'dkms\|kmod\|linux-' &&
+		[ "$(sf Breaks)" = "mdcr-fix-dkms (<< 0.2.0~)" ] && [ "$(sf Replaces)" = "mdcr-fix-dkms (<< 0.2.0~)" ]
+	result "mdcr-fix-status: Architecture: all, no dkms, kmod or headers ($(sf Depends)); takes over the script from mdcr-fix-dkms << 0.2.0 (Breaks, Replaces)" $?
 	zcat -f "$(mkdir -p "$tmp/x" && dpkg-deb -x "$deb" "$tmp/x" && echo "$tmp/x/usr/share/doc/mdcr-fix-dkms/copyright")" |
 		grep -q '^Copyright: [0-9]'
 	result "copyright has a notice" $?
+	dpkg-deb -x "$sdeb" "$tmp/x"
 	cmp -s "$tmp/x/usr/sbin/mdcr-fix-status" "$top/scripts/mdcr-fix-status" &&
 		zcat "$tmp/x/usr/share/man/man8/mdcr-fix-status.8.gz" | cmp -s - "$top/doc/mdcr-fix-status.8"
 	result "status script and man page are the checkout's" $?

@@ -122,11 +122,12 @@ if [ -f "$dkms_rpm" ] && [ -f "$status_rpm" ]; then
 	result "mdcr-fix-dkms: module sources under $src (no tests, no inject.c, no features.h), modules-load.d entry, README" $?
 	[ "$got" = "$want" ] || diag "$got"
 	want=$(printf '%s\n' "-rwxr-xr-x /usr/sbin/mdcr-fix-status" \
+		"-rw-r--r-- /usr/share/doc/mdcr-fix-status-$version/README.md" \
 		"-rw-r--r-- /usr/share/licenses/mdcr-fix-status-$version/LICENSE" \
 		"-rw-r--r-- /usr/share/man/man8/mdcr-fix-status.8.gz" | sort -k 2)
 	got=$(files "$status_rpm")
 	[ "$got" = "$want" ]
-	result "mdcr-fix-status: the status tool and its manual page, nothing else" $?
+	result "mdcr-fix-status: the status tool, its manual page and README, nothing else" $?
 	[ "$got" = "$want" ] || diag "$got"
 	mkdir -p "$tmp/st"
 	(cd "$tmp/st" && rpm2cpio "$status_rpm" | cpio -idm --quiet)

@@ -108,3 +108,5 @@ fi
 for t in status dkms-conf package rpm deps fetch concurrent; do
 	sh "$top/tests/host/$t.sh"
 done
+# One version everywhere, and none released twice (tests/dkms/releases).
+sh "$top/tests/dkms/version.sh"

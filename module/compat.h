@@ -158,10 +158,4 @@ static inline bool mdcr_fix_kvm_initialised(void)
 }
 #endif
 
-/*
- * KVM re-reads the host MDCR_EL2 of a CPU at CPU_PM_EXIT only where the
- * kernel has CPU PM (distribution kernels do: SUSPEND, CPU_IDLE).
- */
-#define MDCR_FIX_CAN_REFRESH_KVM	IS_ENABLED(CONFIG_CPU_PM)
-
 #endif /* MDCR_FIX_COMPAT_H */

@@ -16,30 +16,14 @@
 #include "compat.h"
 #include "mdcr_fix.h"
 
-#define MDCR_FIX_FORMAT_VERSION	2
+#define MDCR_FIX_FORMAT_VERSION	3
 
 static struct dentry *dent;
 
-static void show_cpus(struct seq_file *m, const struct mdcr_fix_health *h)
-{
-	const struct mdcr_fix_cpu *c;
-	int cpu;
-
-	for_each_online_cpu(cpu) {
-		c = &h->cpus[cpu];
-		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s", cpu, c->mdcr,
-			   mdcr_fix_src_name(c->src));
-		if (!mdcr_fix_vhe()) {
-			seq_printf(m, "%s\n", mdcr_fix_hvc_reason(c));
-			continue;
-		}
-		seq_printf(m, " hpmn=%llu%s repairs=%u%s%s\n", c->hpmn,
-			   c->pmu ? "" : " no-pmu", c->repairs,
-			   c->damaged ? " damaged" : "",
-			   c->stale ? " kvm-copy-stale" : "");
-	}
-}
-
+/*
+ * The header: what the module knows now, and the CPUs as its last check
+ * found them (with that check's age). Reading it checks nothing.
+ */
 static void show_header(struct seq_file *m)
 {
 	enum mdcr_fix_verdict v = mdcr_fix_verdict();
@@ -47,34 +31,24 @@ static void show_header(struct seq_file *m)
 	const char *reason;
 	int st;
 
+	mdcr_fix_host_health(&h);
+	st = mdcr_fix_status(&h, &reason);
 	seq_printf(m, "version:\t%d\n", MDCR_FIX_FORMAT_VERSION);
 	seq_printf(m, "module:\t%s\n", MDCR_FIX_VERSION);
 	seq_printf(m, "kernel:\t%s\n", init_utsname()->release);
 	seq_printf(m, "host:\t%s\n", mdcr_fix_vhe() ? "VHE" : "nVHE");
 	seq_printf(m, "mode:\t%s\n", mdcr_fix_mode_name(mdcr_fix_mode));
-	/* A read is also a retry: damage found is repaired (and reported). */
-	if (mdcr_fix_host_check(&h, true)) {
-		seq_puts(m, "status:\tunknown\n");
-		seq_puts(m, "status_reason:\tcannot check the CPUs now\n");
-	} else {
-		st = mdcr_fix_status(&h, &reason);
-		seq_printf(m, "status:\t%s\n", mdcr_fix_status_name(st));
-		seq_printf(m, "status_reason:\t%s\n", reason);
-	}
+	seq_printf(m, "status:\t%s\n", mdcr_fix_status_name(st));
+	seq_printf(m, "status_reason:\t%s\n", reason);
 	seq_printf(m, "verdict:\t%s\n", mdcr_fix_verdict_name(v));
 	seq_printf(m, "reason:\t%s\n", mdcr_fix_verdict_reason(v));
-	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d kvm_copy_refresh=%d computes_at_load=%d\n",
+	seq_printf(m, "features:\tvcpu_init_debug_declared=%d has_run_once=%s debug_dirty=%s ttrf=%d computes_at_load=%d\n",
 		   MDCR_FIX_INIT_DEBUG_DECLARED, MDCR_FIX_RUN_ONCE,
 		   MDCR_FIX_DEBUG_DIRTY, MDCR_FIX_TTRF != 0,
-		   MDCR_FIX_CAN_REFRESH_KVM, MDCR_FIX_COMPUTES_AT_LOAD);
+		   MDCR_FIX_COMPUTES_AT_LOAD);
 	mdcr_fix_hooks_show(m);
-	if (h.cpus) {
-		show_cpus(m, &h);
-		seq_printf(m, "damaged_cpus:\t%u\n", h.damaged);
-		seq_printf(m, "stale_kvm_copies:\t%u\n", h.stale);
-		mdcr_fix_host_put(&h);
-	}
-	seq_printf(m, "repair_pending:\t%d\n", mdcr_fix_host_pending());
+	mdcr_fix_host_show(m);
+	seq_printf(m, "repair_pending:\t%d\n", h.pending);
 	seq_printf(m, "missed:\t%lu\n", mdcr_fix_hooks_missed());
 	seq_printf(m, "vcpus_seen:\t%ld\n", atomic_long_read(&mdcr_fix_stats.vcpus));
 	seq_printf(m, "first_runs:\t%ld\n", atomic_long_read(&mdcr_fix_stats.first_runs));
@@ -166,12 +140,13 @@ static const struct file_operations rec_fops = {
 };
 
 /*
- * Root only. Lockdown still lets debugfs open it: the mode fits within 0444
- * and there is no write, ioctl or mmap (fs/debugfs/file.c).
+ * Mode 0444: the debugfs mount itself is root-only (0700). Lockdown lets
+ * debugfs open it only so: read-only, no ioctl or mmap, and a mode of
+ * exactly 0444 on 4.18 - 5.9 (fs/debugfs/file.c), within 0444 later.
  */
 void mdcr_fix_debugfs_init(void)
 {
-	dent = debugfs_create_file("mdcr_fix", 0400, NULL, NULL, &rec_fops);
+	dent = debugfs_create_file("mdcr_fix", 0444, NULL, NULL, &rec_fops);
 	/* Not fatal: the fix-up does not need it, but say why cat will fail. */
 	if (IS_ERR(dent))
 		pr_warn("no debugfs entry (%ld); the fix-up works without it\n",

@@ -35,23 +35,10 @@ u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 hpmn)
 	return val;
 }
 
-/* May the module write vcpu->arch.mdcr_el2 now? */
-static bool may_write(void)
-{
-	switch (mdcr_fix_mode) {
-	case MDCR_FIX_FIX:
-		return true;
-	case MDCR_FIX_AUTO:
-		return mdcr_fix_verdict() == MDCR_FIX_AFFECTED;
-	case MDCR_FIX_OBSERVE:
-		return false;
-	}
-	return false;
-}
-
 /*
  * A value KVM computed with HPMN = 0 on a host with a PMU: KVM took it
- * from a copy of a damaged host register. Refresh the copies.
+ * from a copy of a damaged host register, which only the bug damages.
+ * Refresh the copies.
  */
 static void check_computed(u64 val)
 {
@@ -59,6 +46,7 @@ static void check_computed(u64 val)
 		atomic_long_inc(&mdcr_fix_stats.zero_hpmn);
 		pr_warn_ratelimited("a vCPU holds MDCR_EL2 %#llx with HPMN 0: KVM's copy of the host value is stale\n",
 				    val);
+		mdcr_fix_decide(MDCR_FIX_AFFECTED);
 		mdcr_fix_host_stale_all();
 	}
 }
@@ -84,6 +72,44 @@ static void fix(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
 	}
 }
 
+/* A vCPU in its first-run init, past the point where the fix computes. */
+static void first_run(struct kvm_vcpu *vcpu)
+{
+	struct mdcr_fix_rec *rec;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&mdcr_fix_lock, flags);
+	rec = mdcr_fix_rec_get(vcpu);
+	/* The vgic_map hook gave it its value already, in this same run. */
+	if (rec && rec->state == MDCR_FIX_REC_FIXED &&
+	    rec->set == vcpu->arch.mdcr_el2) {
+		raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
+		return;
+	}
+	atomic_long_inc(&mdcr_fix_stats.first_runs);
+	if (!never_computed(vcpu, rec)) {
+		/* Not ours: only a run of the first-run path sets it. */
+		if (!rec || rec->state != MDCR_FIX_REC_KERNEL)
+			atomic_long_inc(&mdcr_fix_stats.kernel_computed);
+		if (rec)
+			rec->state = MDCR_FIX_REC_KERNEL;
+		mdcr_fix_decide(MDCR_FIX_FIXED);
+		check_computed(vcpu->arch.mdcr_el2);
+	} else {
+		if (!vcpu->arch.mdcr_el2)
+			mdcr_fix_decide(MDCR_FIX_AFFECTED);
+		if (mdcr_fix_may_write())
+			fix(vcpu, rec);
+	}
+	if (rec)
+		rec->mdcr = vcpu->arch.mdcr_el2;
+	raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
+	mdcr_fix_host_repair_local();
+	/* While vCPUs live on a host that may have the bug, watch its CPUs. */
+	if (mdcr_fix_watching())
+		mdcr_fix_host_queue_check();
+}
+
 /**
  * mdcr_fix_first_run - a vCPU is in its first-run init
  * @vcpu: the vCPU, not loaded yet
@@ -97,30 +123,31 @@ static void fix(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
  */
 void mdcr_fix_first_run(struct kvm_vcpu *vcpu)
 {
-	struct mdcr_fix_rec *rec;
-	unsigned long flags;
+	first_run(vcpu);
+}
 
-	atomic_long_inc(&mdcr_fix_stats.first_runs);
-	raw_spin_lock_irqsave(&mdcr_fix_lock, flags);
-	rec = mdcr_fix_rec_get(vcpu);
-	if (!never_computed(vcpu, rec)) {
-		/* Not ours: only a run of the first-run path sets it. */
-		if (!rec || rec->state != MDCR_FIX_REC_KERNEL)
-			atomic_long_inc(&mdcr_fix_stats.kernel_computed);
-		if (rec)
-			rec->state = MDCR_FIX_REC_KERNEL;
-		mdcr_fix_decide(MDCR_FIX_FIXED);
-		check_computed(vcpu->arch.mdcr_el2);
-	} else {
-		if (!vcpu->arch.mdcr_el2)
-			mdcr_fix_decide(MDCR_FIX_AFFECTED);
-		if (may_write())
-			fix(vcpu, rec);
-	}
-	if (rec)
-		rec->mdcr = vcpu->arch.mdcr_el2;
-	raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
-	mdcr_fix_host_repair_local();
+/**
+ * mdcr_fix_vgic_map - a first-run init is about to map the VM's vGIC
+ * @kvm: the VM
+ *
+ * kvm_vgic_map_resources() runs in the first-run init of a VM's first vCPU
+ * (and of every vCPU whose first run finds the vGIC not ready), after
+ * has_run_once is set and before kvm_timer_enable(). When it fails, the
+ * first run ends there and every later KVM_RUN goes straight to the load:
+ * the fix computes mdcr_el2 before the mapping for that reason (v2 of the
+ * upstream patch). So does this. The vCPU is the one this thread runs: KVM
+ * sets vcpu->pid to the caller of KVM_RUN before the first-run init.
+ */
+void mdcr_fix_vgic_map(struct kvm *kvm)
+{
+	struct pid *me = task_pid(current);
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (rcu_access_pointer(vcpu->pid) == me &&
+		    mdcr_fix_has_run_once(vcpu))
+			first_run(vcpu);
 }
 
 /**
@@ -145,8 +172,10 @@ void mdcr_fix_before_load(struct kvm_vcpu *vcpu, int cpu)
 		/* Past its first-run init and still 0: the kernel lacks the fix. */
 		if (mdcr_fix_has_run_once(vcpu))
 			mdcr_fix_decide(MDCR_FIX_AFFECTED);
-		if (may_write())
+		if (mdcr_fix_may_write())
 			fix(vcpu, rec);
+	} else if (!never_computed(vcpu, rec)) {
+		check_computed(vcpu->arch.mdcr_el2);
 	}
 	if (rec) {
 		rec->loads++;
@@ -175,26 +204,27 @@ void mdcr_fix_after_load(struct kvm_vcpu *vcpu)
  * mdcr_fix_vcpu_gone - KVM is about to free @vcpu
  * @vcpu: the vCPU
  *
- * Drops its record. A vCPU that dies with mdcr_el2 never computed may have
- * been put with 0 loaded, and one whose value KVM computed with HPMN = 0
- * was run from a stale copy: either way a CPU may be left with HPMN = 0,
- * so every CPU is checked soon (once, however many vCPUs go).
+ * Drops its record. A vCPU that ran and dies with mdcr_el2 never computed
+ * was loaded with 0 (proof of the bug) and may have been put so, and one
+ * whose value KVM computed with HPMN = 0 was run from a stale copy: either
+ * way a CPU may be left with HPMN = 0, so every CPU is checked soon (once,
+ * however many vCPUs go). A vCPU that never ran proves nothing: VMMs
+ * create and destroy such vCPUs to probe KVM.
  */
 void mdcr_fix_vcpu_gone(struct kvm_vcpu *vcpu)
 {
 	unsigned long flags;
 	u64 val = vcpu->arch.mdcr_el2;
+	bool ran = mdcr_fix_has_run_once(vcpu);
 
 	raw_spin_lock_irqsave(&mdcr_fix_lock, flags);
 	mdcr_fix_rec_put(vcpu);
 	raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
+	if (!ran)
+		return;
 	check_computed(val);
-	if (!val)
+	if (!val) {
+		mdcr_fix_decide(MDCR_FIX_AFFECTED);
 		mdcr_fix_host_queue_check();
-}
-
-/* May the module write MDCR_EL2 or vcpu state at all in this mode? */
-bool mdcr_fix_can_write(void)
-{
-	return mdcr_fix_vhe() && may_write();
+	}
 }

@@ -2,6 +2,12 @@
 /*
  * The hook table.
  *
+ * vgic_map	 kvm_vgic_map_resources(): the first-run init of a VM's first
+ *		 vCPU maps the vGIC after setting has_run_once and before
+ *		 kvm_timer_enable(); if the mapping fails, no later KVM_RUN
+ *		 runs the first-run init again. The fix (v2) computes
+ *		 mdcr_el2 before the mapping: so does this hook, for the
+ *		 vCPU of the calling thread.
  * first_run	 kvm_timer_enable(): every kernel from 4.18 on calls it from
  *		 the first-run init alone (kvm_vcpu_first_run_init(), static
  *		 and usually inlined, or kvm_arch_vcpu_run_pid_change() since
@@ -17,7 +23,9 @@
  *		 kvm_arch_vcpu_destroy() only when KVM_CREATE_VCPU fails;
  *		 since 5.6 every vCPU goes through kvm_arch_vcpu_destroy().
  * init_debug	 kvm_arm_init_debug(), where KVM copies the host MDCR_EL2 of
- *		 a CPU it enables: repair that CPU first (VHE only).
+ *		 a CPU it enables: repair that CPU first (VHE only). Armed
+ *		 while the module may write. The function itself is what
+ *		 host.c calls to make KVM take a stale copy again.
  *
  * Handlers run with preemption disabled: no sleeping, no allocation.
  * Arming and disarming take the kprobe mutex, so they go through a work
@@ -30,6 +38,7 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <asm/debug-monitors.h>
 
 #include "compat.h"
 #include "mdcr_fix.h"
@@ -58,11 +67,17 @@ MODULE_PARM_DESC(sweep_ms,
 		 "uint 0..600000: ms the load hook stays armed after load, for vCPUs that existed before (default 2000)");
 
 enum hook_id {
+	HOOK_VGIC_MAP,
 	HOOK_FIRST_RUN,
 	HOOK_VCPU_LOAD,
 	HOOK_VCPU_DESTROY,
 	HOOK_INIT_DEBUG,
 	NR_HOOKS
+};
+
+static const char * const vgic_map_syms[] = {
+	"kvm_vgic_map_resources",
+	NULL
 };
 
 static const char * const first_run_syms[] = {
@@ -114,21 +129,17 @@ struct hook {
 	bool armed;
 };
 
-static void hooks_update(void);
-
-/* A handler that may have changed the verdict lets the arming follow. */
-static void after_evidence(enum mdcr_fix_verdict before)
+static int vgic_map_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (mdcr_fix_verdict() != before)
-		hooks_update();
+	mdcr_fix_vgic_map((struct kvm *)regs->regs[0]);
+	return 0;
 }
+
+NOKPROBE_SYMBOL(vgic_map_pre);
 
 static int first_run_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	enum mdcr_fix_verdict v = mdcr_fix_verdict();
-
 	mdcr_fix_first_run((struct kvm_vcpu *)regs->regs[0]);
-	after_evidence(v);
 	return 0;
 }
 
@@ -137,11 +148,9 @@ NOKPROBE_SYMBOL(first_run_pre);
 static int load_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
-	enum mdcr_fix_verdict v = mdcr_fix_verdict();
 
 	*(struct kvm_vcpu **)ri->data = vcpu;
 	mdcr_fix_before_load(vcpu, (int)regs->regs[1]);
-	after_evidence(v);
 	return 0;
 }
 
@@ -165,13 +174,18 @@ NOKPROBE_SYMBOL(destroy_pre);
 
 static int init_debug_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	mdcr_fix_host_fix_local();
+	mdcr_fix_host_copy_taken();
 	return 0;
 }
 
 NOKPROBE_SYMBOL(init_debug_pre);
 
 static struct hook hooks[NR_HOOKS] = {
+	[HOOK_VGIC_MAP] = {
+		.name = "vgic_map",
+		.syms = vgic_map_syms,
+		.pre = vgic_map_pre,
+	},
 	[HOOK_FIRST_RUN] = {
 		.name = "first_run",
 		.syms = first_run_syms,
@@ -211,13 +225,18 @@ static DEFINE_MUTEX(arm_lock);
 /* The sweep after load: the load hook catches vCPUs that existed before. */
 static bool sweeping;
 
-static int try_register(struct hook *h, const char *sym)
+static bool wanted(int id);
+
+static int try_register(struct hook *h, const char *sym, bool want)
 {
 	if (mdcr_fix_fail_injected(h->name))
 		return -ENOENT;
 	/* A fresh probe each time: a failed registration leaves state. */
 	memset(&h->rp, 0, sizeof(h->rp));
 	h->rp.kp.symbol_name = sym;
+	/* Registered disarmed where it is not wanted yet. */
+	if (!want)
+		h->rp.kp.flags = KPROBE_FLAG_DISABLED;
 	if (!h->handler) {
 		h->rp.kp.pre_handler = h->pre;
 		return register_kprobe(&h->rp.kp);
@@ -228,16 +247,20 @@ static int try_register(struct hook *h, const char *sym)
 	return register_kretprobe(&h->rp);
 }
 
-static int hook_register(struct hook *h)
+static int hook_register(int id)
 {
+	struct hook *h = &hooks[id];
+	bool want = wanted(id);
 	const char * const *s;
 
 	for (s = h->syms; *s; s++) {
-		h->err = try_register(h, *s);
+		h->err = try_register(h, *s, want);
 		if (!h->err) {
 			h->sym = *s;
-			h->armed = true;
-			pr_info("%s: armed on %pS\n", h->name, h->rp.kp.addr);
+			h->armed = want;
+			pr_info("%s: %s on %pS\n", h->name,
+				want ? "armed" : "registered, disarmed",
+				h->rp.kp.addr);
 			return 0;
 		}
 		/* Only a missing or unprobeable symbol moves on to the next. */
@@ -272,8 +295,11 @@ static bool wanted(int id)
 		    !hooks[HOOK_FIRST_RUN].sym)
 			return true;
 		return !passive() && READ_ONCE(sweeping);
-	case HOOK_INIT_DEBUG:
+	case HOOK_VGIC_MAP:
+	case HOOK_FIRST_RUN:
 		return !passive();
+	case HOOK_INIT_DEBUG:
+		return mdcr_fix_may_write();
 	}
 	return true;
 }
@@ -295,28 +321,39 @@ static void hook_arm(struct hook *h, bool want)
 		h->armed = want;
 }
 
+/* The verdict the last arm_work_fn() acted on. */
+static enum mdcr_fix_verdict arm_verdict = MDCR_FIX_PENDING;
+
+/*
+ * After a change of verdict (and at the end of the sweep): arm what the
+ * policy now wants. When the kernel has just been found affected, every
+ * CPU is checked and repaired, and every CPU's KVM copy is taken again:
+ * copies taken while the verdict was pending may hold HPMN = 0.
+ */
 static void arm_work_fn(struct work_struct *work)
 {
+	bool became_affected;
 	int i;
 
 	mutex_lock(&arm_lock);
 	for (i = 0; i < NR_HOOKS; i++)
 		hook_arm(&hooks[i], wanted(i));
+	became_affected = mdcr_fix_verdict() == MDCR_FIX_AFFECTED &&
+			  arm_verdict != MDCR_FIX_AFFECTED;
+	arm_verdict = mdcr_fix_verdict();
 	mutex_unlock(&arm_lock);
+	if (became_affected && mdcr_fix_may_write()) {
+		mdcr_fix_host_stale_all();
+		mdcr_fix_host_check_now();
+	}
 }
 
 static DECLARE_WORK(arm_work, arm_work_fn);
 
-/* Safe from a kprobe handler: the change itself happens in a work item. */
-static void hooks_update(void)
-{
-	schedule_work(&arm_work);
-}
-
 static void sweep_end_fn(struct work_struct *work)
 {
 	WRITE_ONCE(sweeping, false);
-	hooks_update();
+	schedule_work(&arm_work);
 }
 
 static DECLARE_DELAYED_WORK(sweep_end, sweep_end_fn);
@@ -324,24 +361,36 @@ static DECLARE_DELAYED_WORK(sweep_end, sweep_end_fn);
 /**
  * mdcr_fix_hooks_init - register the hook table
  *
- * Every hook is armed as it registers, before the module looks at the
- * CPUs: a vCPU that starts meanwhile is caught. The load hook stays armed
- * for the sweep: vCPUs may exist already. On nVHE nothing is hooked.
+ * Every hook the policy wants is armed as it registers, before the module
+ * looks at the CPUs: a vCPU that starts meanwhile is caught. The load hook
+ * stays armed for the sweep: vCPUs may exist already. A change of verdict
+ * re-arms (arm_work_fn()). On nVHE nothing is hooked.
  *
  * Returns 0 once every hook that could be registered is, or an error, with
  * nothing left registered, when a required hook could not be.
  */
 int mdcr_fix_hooks_init(void)
 {
+	struct hook *copy = &hooks[HOOK_INIT_DEBUG];
 	int ret;
 
 	WRITE_ONCE(sweeping, true);
-	ret = hook_register(&hooks[HOOK_VCPU_DESTROY]);
-	if (ret)
+	arm_verdict = mdcr_fix_verdict();
+	mdcr_fix_on_verdict(&arm_work);
+	ret = hook_register(HOOK_VCPU_DESTROY);
+	if (ret) {
+		mdcr_fix_on_verdict(NULL);
 		return ret;
-	hook_register(&hooks[HOOK_VCPU_LOAD]);
-	hook_register(&hooks[HOOK_FIRST_RUN]);
-	hook_register(&hooks[HOOK_INIT_DEBUG]);
+	}
+	hook_register(HOOK_VCPU_LOAD);
+	hook_register(HOOK_VGIC_MAP);
+	hook_register(HOOK_FIRST_RUN);
+	/*
+	 * kvm_arm_init_debug() takes KVM's copy of this CPU's MDCR_EL2 and
+	 * does nothing else: host.c calls it to take a stale copy again.
+	 */
+	if (!hook_register(HOOK_INIT_DEBUG))
+		mdcr_fix_host_set_copier((void (*)(void))(unsigned long)copy->rp.kp.addr);
 	schedule_delayed_work(&sweep_end, msecs_to_jiffies(sweep_ms));
 	return 0;
 }
@@ -357,6 +406,7 @@ void mdcr_fix_hooks_remove(void)
 	struct kprobe *kps[NR_HOOKS];
 	int nr = 0, nk = 0, i;
 
+	mdcr_fix_on_verdict(NULL);
 	cancel_delayed_work_sync(&sweep_end);
 	/* Under arm_lock: a queued arm request sees the hooks gone. */
 	mutex_lock(&arm_lock);
@@ -385,6 +435,16 @@ bool mdcr_fix_hooks_any(void)
 	return hooks[HOOK_FIRST_RUN].sym || hooks[HOOK_VCPU_LOAD].sym;
 }
 
+/* Probe hits this hook missed: a kretprobe's own and its kprobe's. */
+static unsigned long hook_missed(const struct hook *h)
+{
+	unsigned long n = h->rp.kp.nmissed;
+
+	if (h->handler)
+		n += h->rp.nmissed;
+	return n;
+}
+
 /* Probe hits missed by any hook since load. */
 unsigned long mdcr_fix_hooks_missed(void)
 {
@@ -392,18 +452,38 @@ unsigned long mdcr_fix_hooks_missed(void)
 	int i;
 
 	for (i = 0; i < NR_HOOKS; i++)
-		n += hooks[i].handler ? hooks[i].rp.nmissed : hooks[i].rp.kp.nmissed;
+		n += hook_missed(&hooks[i]);
 	return n;
 }
 
+/*
+ * An armed hook whose breakpoint is not in the kernel text: kprobes are
+ * disarmed as a whole (debugfs kprobes/enabled set to 0), and no hook runs.
+ */
+static bool hook_gone(const struct hook *h)
+{
+	u32 insn;
+
+	if (!READ_ONCE(h->armed) || kprobe_ftrace((struct kprobe *)&h->rp.kp))
+		return false;
+	insn = le32_to_cpu(*(__le32 *)h->rp.kp.addr);
+	return insn != BRK64_OPCODE_KPROBES;
+}
+
 /**
- * mdcr_fix_hooks_gap - what the hooks leave uncovered, or NULL
+ * mdcr_fix_hooks_gap - what the hooks leave uncovered now, or NULL
  *
  * A first run that no hook catches goes unfixed; without the init_debug
- * hook KVM may copy a damaged CPU's value.
+ * hook KVM may copy a damaged CPU's value; with kprobes disabled, no hook
+ * runs at all.
  */
 const char *mdcr_fix_hooks_gap(void)
 {
+	int i;
+
+	for (i = 0; i < NR_HOOKS; i++)
+		if (hooks[i].sym && hook_gone(&hooks[i]))
+			return "kprobes are disabled (debugfs kprobes/enabled is 0): no hook runs";
 	if (!hooks[HOOK_FIRST_RUN].sym && !hooks[HOOK_VCPU_LOAD].sym)
 		return "no hook before a vCPU's first load";
 	if (!hooks[HOOK_INIT_DEBUG].sym)
@@ -427,9 +507,9 @@ void mdcr_fix_hooks_show(struct seq_file *m)
 			seq_puts(m, "none (not needed on this host)\n");
 			continue;
 		}
-		seq_printf(m, "%s %s", h->sym,
-			   READ_ONCE(h->armed) ? "armed" : "disarmed");
-		seq_printf(m, " missed=%lu\n", h->handler ?
-			   (unsigned long)h->rp.nmissed : h->rp.kp.nmissed);
+		seq_printf(m, "%s %s%s missed=%lu\n", h->sym,
+			   READ_ONCE(h->armed) ? "armed" : "disarmed",
+			   hook_gone(h) ? " (not in the text: kprobes disabled)" : "",
+			   hook_missed(h));
 	}
 }

@@ -18,23 +18,30 @@
  * live register by kvm_arm_init_debug() whenever KVM is enabled on a CPU
  * (the first VM after none, CPU online, CPU_PM_EXIT). A copy taken while
  * the CPU was damaged gives every later vCPU there HPMN = 0, and the put
- * damages the CPU again. So: the init_debug hook repairs a CPU right before
- * KVM copies it; and a repaired CPU whose copy may be stale gets it
- * refreshed, by a CPU PM enter/exit on that CPU from a worker (no vCPU is
- * loaded while a worker runs there), which makes KVM copy it again.
+ * damages the CPU again. So the init_debug hook repairs a CPU right before
+ * KVM copies it, and a copy that may be stale is taken again by calling
+ * that same function on that CPU, from a worker (no vCPU is loaded while a
+ * worker runs there) with interrupts off, as KVM itself calls it: nothing
+ * else runs, no CPU PM notifier, no PMU reset.
+ *
+ * Every check of the CPUs runs here, in process context, from a work item:
+ * at most one per second, and only while there is something to watch (a
+ * VHE host that may have the bug and has vCPUs, or a repair to finish).
+ * Readers (debugfs, the sysfs status) get the last check's findings and
+ * their age: a read never sends an IPI, never repairs, never allocates.
  */
 #include <linux/arm-smccc.h>
-#include <linux/cpu_pm.h>
-#include <linux/irqflags.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 #include <asm/cpufeature.h>
 #include <asm/sysreg.h>
-#include <asm/virt.h>
 
 #include "compat.h"
 #include "mdcr_fix.h"
@@ -44,35 +51,43 @@
 #define PMCR_N_SHIFT		11
 #define PMCR_N_MASK		0x1f
 
-/* How long after a repair the CPUs are checked again. */
-#define RECHECK_MS		1000
+/* At most one check of every CPU per period. */
+#define CHECK_PERIOD_MS		1000
 
 /**
  * struct host_cpu - what the module keeps per CPU
  * @stale:	KVM's copy of the host value may hold HPMN = 0
  * @repairs:	times the module gave this CPU its HPMN back
- * @refresh:	the work that makes KVM copy the host value again
+ * @copies:	times the init_debug hook saw KVM take its copy here
+ * @refresh:	the work that makes KVM take its copy again
  * @cpu:	the CPU @refresh must run on
  */
 struct host_cpu {
 	bool stale;
 	unsigned int repairs;
+	unsigned int copies;
 	struct work_struct refresh;
 	int cpu;
 };
 
 static DEFINE_PER_CPU(struct host_cpu, host_cpu);
-/* One check of every CPU at a time; readers get their own copy. */
-static DEFINE_MUTEX(check_lock);
-/* Set under check_lock at unload: a late sysfs reader queues nothing. */
+
+/*
+ * The last check's findings (snap, nr_cpu_ids entries, and the counts),
+ * under snap_lock: the check writes them, readers copy or print them.
+ */
+static DEFINE_MUTEX(snap_lock);
+static struct mdcr_fix_cpu *snap;
+static unsigned int snap_damaged;
+static unsigned int snap_stale;
+/* When the last check ran, in ms of boot time; 0 before the first. */
+static u64 snap_ms;
+/* Set under snap_lock at unload: no check runs after it. */
 static bool host_dead;
 /* KVM initialises at boot, before any module: read once, at load. */
 static bool kvm_ready;
-
-bool mdcr_fix_vhe(void)
-{
-	return is_kernel_in_hyp_mode();
-}
+/* KVM's kvm_arm_init_debug(), where the init_debug hook found it. */
+static void (*kvm_copy)(void);
 
 /*
  * Before KVM has installed its hypervisor, or on a kernel that found no
@@ -118,24 +133,23 @@ static bool fix_hpmn(u64 hpmn)
 }
 
 /**
- * mdcr_fix_host_fix_local - KVM is about to copy this CPU's host value
+ * mdcr_fix_host_copy_taken - KVM is about to copy this CPU's host value
  *
- * From the init_debug hook, on the CPU KVM enables, before it reads
- * MDCR_EL2: repair first, so that the copy is right. The copy is then
- * fresh, whatever it was before.
+ * From the init_debug hook, on the CPU KVM enables (or refreshes), before
+ * it reads MDCR_EL2: repair first, so that the copy is right. The copy is
+ * then fresh, whatever it was before. Interrupts are off.
  */
-void mdcr_fix_host_fix_local(void)
+void mdcr_fix_host_copy_taken(void)
 {
-	unsigned long flags;
+	struct host_cpu *hc = this_cpu_ptr(&host_cpu);
 
-	if (!mdcr_fix_can_write())
+	hc->copies++;
+	if (!mdcr_fix_may_write())
 		return;
-	local_irq_save(flags);
 	if (fix_hpmn(mdcr_fix_host_hpmn()))
 		pr_info_ratelimited("cpu%d: HPMN was 0 as KVM took its copy; repaired first\n",
 				    smp_processor_id());
-	this_cpu_ptr(&host_cpu)->stale = false;
-	local_irq_restore(flags);
+	hc->stale = false;
 }
 
 /**
@@ -150,7 +164,7 @@ void mdcr_fix_host_repair_local(void)
 	unsigned long flags;
 	bool fixed;
 
-	if (!mdcr_fix_can_write())
+	if (!mdcr_fix_may_write())
 		return;
 	local_irq_save(flags);
 	fixed = fix_hpmn(mdcr_fix_host_hpmn());
@@ -185,16 +199,11 @@ static void read_mdcr_hvc(struct mdcr_fix_cpu *c)
 	c->src = MDCR_FIX_SRC_HVC;
 }
 
-struct check_arg {
-	struct mdcr_fix_cpu *cpus;
-	bool repair;
-};
-
-/* On each CPU, from an IPI: interrupts off. */
+/* On each CPU, from an IPI: interrupts off, snap_lock held by the caller. */
 static void check_one(void *data)
 {
-	struct check_arg *arg = data;
-	struct mdcr_fix_cpu *c = &arg->cpus[smp_processor_id()];
+	bool repair = *(bool *)data;
+	struct mdcr_fix_cpu *c = &snap[smp_processor_id()];
 	struct host_cpu *hc = this_cpu_ptr(&host_cpu);
 
 	memset(c, 0, sizeof(*c));
@@ -204,7 +213,7 @@ static void check_one(void *data)
 	}
 	c->pmu = has_pmu();
 	c->hpmn = mdcr_fix_host_hpmn();
-	if (arg->repair && fix_hpmn(c->hpmn)) {
+	if (repair && fix_hpmn(c->hpmn)) {
 		c->repaired = true;
 		/* KVM may have copied the damage: make it copy again. */
 		hc->stale = true;
@@ -214,116 +223,145 @@ static void check_one(void *data)
 	c->damaged = c->hpmn && !(c->mdcr & MDCR_EL2_HPMN_MASK);
 	c->stale = hc->stale;
 	c->repairs = hc->repairs;
+	c->copies = hc->copies;
 }
 
 /*
- * Make KVM copy the host value of this CPU again: a CPU PM exit runs
- * KVM's notifier, which re-runs kvm_arm_init_debug() here where KVM is
- * enabled (and the init_debug hook repairs first). Where KVM is not
- * enabled on this CPU, its next enable copies through the same hook.
- * A worker runs here, so no vCPU is loaded on this CPU.
+ * Make KVM take its copy of this CPU's host value again: call the function
+ * KVM takes it with, here, interrupts off, as KVM calls it when it enables
+ * a CPU. The init_debug hook runs first (repair, then the copy is fresh)
+ * and counts it: "stale" is cleared only when that was seen. A worker runs
+ * here, so no vCPU is loaded on this CPU.
  */
 static void refresh_fn(struct work_struct *work)
 {
 	struct host_cpu *hc = container_of(work, struct host_cpu, refresh);
 
+	/* Set once, at load, before any refresh is queued. */
+	if (!kvm_copy || !mdcr_fix_may_write())
+		return;
 	local_irq_disable();
-	if (smp_processor_id() == hc->cpu && MDCR_FIX_CAN_REFRESH_KVM) {
-		if (!cpu_pm_enter())
-			cpu_pm_exit();
+	if (smp_processor_id() == hc->cpu) {
 		fix_hpmn(mdcr_fix_host_hpmn());
-		hc->stale = false;
+		kvm_copy();
 	}
 	local_irq_enable();
 }
 
-static void queue_refreshes(void)
+/* Take every stale copy again, each on its CPU; true if there was one. */
+static bool refresh_stale(void)
 {
+	bool any = false;
 	int cpu;
 
+	for_each_online_cpu(cpu) {
+		if (!READ_ONCE(per_cpu_ptr(&host_cpu, cpu)->stale))
+			continue;
+		schedule_work_on(cpu, &per_cpu_ptr(&host_cpu, cpu)->refresh);
+		any = true;
+	}
 	for_each_online_cpu(cpu)
-		if (READ_ONCE(per_cpu_ptr(&host_cpu, cpu)->stale))
-			schedule_work_on(cpu, &per_cpu_ptr(&host_cpu, cpu)->refresh);
+		flush_work(&per_cpu_ptr(&host_cpu, cpu)->refresh);
+	return any;
+}
+
+static void check_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(check_work, check_work_fn);
+
+/* Never 0: 0 means "no check yet". */
+static u64 boot_ms(void)
+{
+	return ktime_to_ms(ktime_get_boottime()) ?: 1;
 }
 
 /**
- * mdcr_fix_host_check - look at every online CPU, and repair
- * @h:		what was found; free with mdcr_fix_host_put()
- * @repair:	give damaged CPUs their HPMN back (VHE, in a mode that writes)
+ * check_all - look at every online CPU, repair where the module may
  *
- * Process context. Sends one IPI to each online CPU. A repaired CPU gets
- * KVM's copy refreshed, and all CPUs are checked again a moment later:
- * a repair can race with a vCPU put that rewrites the register from what
- * it read before. Returns 0 or -ENOMEM.
+ * One IPI to each online CPU. A repaired CPU's KVM copy is marked stale.
+ * Damage is proof of the bug: a kernel with the fix never leaves HPMN = 0.
+ * Returns true when damage was found and left (the module could not write
+ * when the check began).
  */
-int mdcr_fix_host_check(struct mdcr_fix_health *h, bool repair)
+static bool check_all(void)
 {
-	struct check_arg arg = { .repair = repair && mdcr_fix_can_write() };
+	bool repair = mdcr_fix_may_write();
+	unsigned int damaged = 0, stale = 0;
 	bool repaired = false;
 	int cpu;
 
-	h->cpus = kcalloc(nr_cpu_ids, sizeof(*h->cpus), GFP_KERNEL);
-	if (!h->cpus)
-		return -ENOMEM;
-	arg.cpus = h->cpus;
-	h->damaged = 0;
-	h->stale = 0;
-	mutex_lock(&check_lock);
+	mutex_lock(&snap_lock);
 	if (host_dead) {
-		mutex_unlock(&check_lock);
-		mdcr_fix_host_put(h);
-		return -ENODEV;
+		mutex_unlock(&snap_lock);
+		return false;
 	}
-	on_each_cpu(check_one, &arg, 1);
+	on_each_cpu(check_one, &repair, 1);
 	for_each_online_cpu(cpu) {
-		struct mdcr_fix_cpu *c = &h->cpus[cpu];
+		struct mdcr_fix_cpu *c = &snap[cpu];
 
 		if (c->repaired) {
-			pr_info("cpu%d: MDCR_EL2.HPMN was 0, repaired to %llu\n",
-				cpu, c->hpmn);
+			pr_info_ratelimited("cpu%d: MDCR_EL2.HPMN was 0, repaired to %llu\n",
+					    cpu, c->hpmn);
 			repaired = true;
 		}
-		h->damaged += c->damaged;
-		h->stale += c->stale;
+		damaged += c->damaged;
+		stale += c->stale;
 	}
-	if (arg.repair && (repaired || h->stale))
-		queue_refreshes();
-	if (arg.repair && (repaired || h->damaged))
-		mdcr_fix_host_queue_check();
-	mutex_unlock(&check_lock);
-	return 0;
-}
+	snap_damaged = damaged;
+	snap_stale = stale;
+	WRITE_ONCE(snap_ms, boot_ms());
+	mutex_unlock(&snap_lock);
 
-void mdcr_fix_host_put(struct mdcr_fix_health *h)
-{
-	kfree(h->cpus);
-	h->cpus = NULL;
+	if (damaged || repaired)
+		mdcr_fix_decide(MDCR_FIX_AFFECTED);
+	/* A repair can race with a put that writes what it read before. */
+	if (mdcr_fix_watching() &&
+	    (repaired || mdcr_fix_rec_used() ||
+	     (mdcr_fix_may_write() && (damaged || stale))))
+		mdcr_fix_host_queue_check();
+	return damaged && !repair;
 }
 
 static void check_work_fn(struct work_struct *work)
 {
-	struct mdcr_fix_health h;
-
-	if (mdcr_fix_host_check(&h, true))
-		return;
-	mdcr_fix_host_put(&h);
+	mdcr_fix_host_check_now();
 }
 
-static DECLARE_DELAYED_WORK(check_work, check_work_fn);
+/**
+ * mdcr_fix_host_check_now - check every CPU now, repair, refresh
+ *
+ * Process context. Where the check itself proves the bug (damage found
+ * while the verdict was pending), the module may now write: check again at
+ * once, so that the damage found is repaired before this returns. Stale
+ * copies of KVM's are then taken again, and the CPUs checked once more:
+ * the findings readers get are those after the refresh.
+ */
+void mdcr_fix_host_check_now(void)
+{
+	if (check_all() && mdcr_fix_may_write())
+		check_all();
+	if (mdcr_fix_may_write() && READ_ONCE(kvm_copy) && refresh_stale())
+		check_all();
+}
 
 /*
- * Check and repair every CPU soon, in process context: safe from a hook.
- * Nothing is queued on a healthy host: no timer runs while all is well.
+ * Check every CPU soon, in process context, at most once a period: safe
+ * from a hook. Nothing is queued on a healthy host: no timer runs while
+ * there is nothing to watch.
  */
 void mdcr_fix_host_queue_check(void)
 {
-	if (mdcr_fix_can_write())
-		schedule_delayed_work(&check_work, msecs_to_jiffies(RECHECK_MS));
+	u64 next = READ_ONCE(snap_ms) + CHECK_PERIOD_MS;
+	u64 now = boot_ms();
+
+	schedule_delayed_work(&check_work,
+			      next > now ? msecs_to_jiffies(next - now) : 0);
 }
 
 /*
- * A vCPU held HPMN = 0 that KVM computed from its copy of the host value:
- * some CPU's copy is stale, and which one is not known. Refresh them all.
+ * Every CPU's KVM copy may hold HPMN = 0: a vCPU held HPMN = 0 that KVM
+ * computed from its copy (which CPU's is not known), or the kernel was
+ * just found affected (copies taken before the module could repair).
+ * Refresh them all.
  */
 void mdcr_fix_host_stale_all(void)
 {
@@ -334,21 +372,32 @@ void mdcr_fix_host_stale_all(void)
 	mdcr_fix_host_queue_check();
 }
 
-/* Is a repair or a refresh of KVM's copy still to come? */
-bool mdcr_fix_host_pending(void)
+/* KVM's kvm_arm_init_debug(), as the init_debug hook found it, or NULL. */
+void mdcr_fix_host_set_copier(void (*copy)(void))
 {
-	int cpu;
+	WRITE_ONCE(kvm_copy, copy);
+}
 
-	if (delayed_work_pending(&check_work))
-		return true;
-	for_each_online_cpu(cpu)
-		if (READ_ONCE(per_cpu_ptr(&host_cpu, cpu)->stale))
-			return true;
-	return false;
+/**
+ * mdcr_fix_host_health - what the last check found, and how long ago
+ * @h: filled in
+ *
+ * No IPI, no allocation, no repair: the findings of the module's own last
+ * check. A repair is pending while that check left damage or a stale copy
+ * that the module may still mend.
+ */
+void mdcr_fix_host_health(struct mdcr_fix_health *h)
+{
+	mutex_lock(&snap_lock);
+	h->damaged = snap_damaged;
+	h->stale = snap_stale;
+	h->checked_ms = snap_ms;
+	mutex_unlock(&snap_lock);
+	h->pending = mdcr_fix_may_write() && (h->damaged || h->stale);
 }
 
 /* Why an nVHE host's MDCR_EL2 could not be read. */
-const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c)
+static const char *hvc_reason(const struct mdcr_fix_cpu *c)
 {
 	switch (c->hvc_ret) {
 	case SMCCC_RET_SUCCESS:
@@ -363,7 +412,7 @@ const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c)
 	return " (host call refused)";
 }
 
-const char *mdcr_fix_src_name(u8 src)
+static const char *src_name(u8 src)
 {
 	switch (src) {
 	case MDCR_FIX_SRC_HW:
@@ -374,29 +423,67 @@ const char *mdcr_fix_src_name(u8 src)
 	return "none";
 }
 
-void mdcr_fix_host_init(void)
+/* debugfs: one line per online CPU, as the last check found it. */
+void mdcr_fix_host_show(struct seq_file *m)
+{
+	const struct mdcr_fix_cpu *c;
+	int cpu;
+
+	mutex_lock(&snap_lock);
+	if (snap_ms)
+		seq_printf(m, "checked:\t%llu ms after boot\n", snap_ms);
+	else
+		seq_puts(m, "checked:\tnever\n");
+	for_each_online_cpu(cpu) {
+		c = &snap[cpu];
+		seq_printf(m, "cpu%d.host_mdcr_el2:\t%016llx src=%s", cpu, c->mdcr,
+			   src_name(c->src));
+		if (c->src != MDCR_FIX_SRC_HW) {
+			seq_printf(m, "%s\n", hvc_reason(c));
+			continue;
+		}
+		seq_printf(m, " hpmn=%llu%s repairs=%u copies=%u%s%s\n", c->hpmn,
+			   c->pmu ? "" : " no-pmu", c->repairs, c->copies,
+			   c->damaged ? " damaged" : "",
+			   c->stale ? " kvm-copy-stale" : "");
+	}
+	seq_printf(m, "damaged_cpus:\t%u\n", snap_damaged);
+	seq_printf(m, "stale_kvm_copies:\t%u\n", snap_stale);
+	mutex_unlock(&snap_lock);
+}
+
+int mdcr_fix_host_init(void)
 {
 	int cpu;
 
+	snap = kcalloc(nr_cpu_ids, sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
 	WRITE_ONCE(kvm_ready, mdcr_fix_kvm_initialised());
-
 	for_each_possible_cpu(cpu) {
 		struct host_cpu *hc = per_cpu_ptr(&host_cpu, cpu);
 
 		INIT_WORK(&hc->refresh, refresh_fn);
 		hc->cpu = cpu;
 	}
+	return 0;
 }
 
-/* After the hooks are gone: only a late sysfs reader could queue work. */
+/*
+ * After the hooks are gone: nothing queues a check any more. A refresh of
+ * KVM's copy already queued is finished, not dropped: dropped, it would
+ * leave a copy with HPMN = 0 for every later vCPU on that CPU.
+ */
 void mdcr_fix_host_exit(void)
 {
 	int cpu;
 
-	mutex_lock(&check_lock);
+	mutex_lock(&snap_lock);
 	host_dead = true;
-	mutex_unlock(&check_lock);
+	mutex_unlock(&snap_lock);
 	cancel_delayed_work_sync(&check_work);
 	for_each_possible_cpu(cpu)
-		cancel_work_sync(&per_cpu_ptr(&host_cpu, cpu)->refresh);
+		flush_work(&per_cpu_ptr(&host_cpu, cpu)->refresh);
+	kfree(snap);
+	snap = NULL;
 }

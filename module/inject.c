@@ -23,7 +23,7 @@ static int fail_hooks_set(const char *val, const struct kernel_param *kp)
 	while (*p && *p != '\n') {
 		len = strcspn(p, ",\n");
 		if (!mdcr_fix_hook_known(p, len)) {
-			pr_err("fail_hooks=%s: want a comma-separated list of first_run, vcpu_load, vcpu_destroy, init_debug\n",
+			pr_err("fail_hooks=%s: want a comma-separated list of vgic_map, first_run, vcpu_load, vcpu_destroy, init_debug\n",
 			       val);
 			return -EINVAL;
 		}

@@ -74,38 +74,16 @@ MODULE_PARM_DESC(max_records, "uint 1..65536: vCPU records kept for debugfs (def
 /* Decide what this host is before arming anything. */
 static enum mdcr_fix_verdict host_verdict(void)
 {
+	if (!mdcr_fix_kvm_ready())
+		return MDCR_FIX_NO_KVM;
 	if (!mdcr_fix_vhe())
-		return mdcr_fix_kvm_ready() ? MDCR_FIX_NVHE : MDCR_FIX_NO_KVM;
+		return MDCR_FIX_NVHE;
 	/* Passive by construction: nothing armed, nothing written. */
 	if (MDCR_FIX_COMPUTES_AT_LOAD)
 		return MDCR_FIX_AT_LOAD;
 	if (!MDCR_FIX_KNOWN_KERNEL)
 		return MDCR_FIX_UNSUPPORTED;
 	return MDCR_FIX_PENDING;
-}
-
-/*
- * Look at every CPU once the hooks are armed. A CPU whose HPMN already
- * reads 0 proves this kernel has the bug: then repair.
- */
-static void host_first_check(void)
-{
-	struct mdcr_fix_health h;
-	unsigned int damaged;
-
-	if (mdcr_fix_host_check(&h, false))
-		goto err;
-	damaged = h.damaged;
-	mdcr_fix_host_put(&h);
-	if (!damaged)
-		return;
-	mdcr_fix_decide(MDCR_FIX_AFFECTED);
-	if (mdcr_fix_host_check(&h, true))
-		goto err;
-	mdcr_fix_host_put(&h);
-	return;
-err:
-	pr_warn("cannot check the CPUs at load (out of memory)\n");
 }
 
 static int __init mdcr_fix_init(void)
@@ -117,20 +95,28 @@ static int __init mdcr_fix_init(void)
 		pr_err("cannot allocate %u records: %d\n", max_records, ret);
 		return ret;
 	}
-	mdcr_fix_host_init();
+	ret = mdcr_fix_host_init();
+	if (ret) {
+		pr_err("cannot allocate the per-CPU findings: %d\n", ret);
+		goto err_state;
+	}
 	mdcr_fix_set_verdict(host_verdict());
 
 	if (mdcr_fix_verdict() == MDCR_FIX_PENDING) {
 		/* Arm first: a vCPU that starts during the check is caught. */
 		ret = mdcr_fix_hooks_init();
 		if (ret)
-			goto err_state;
+			goto err_host;
 		if (!mdcr_fix_hooks_any())
 			mdcr_fix_set_verdict(MDCR_FIX_NO_HOOK);
 		/* Test builds may wait here: a vCPU started now is caught. */
 		mdcr_fix_load_window();
-		host_first_check();
 	}
+	/*
+	 * Look at every CPU once the hooks are armed: a CPU whose HPMN
+	 * already reads 0 proves the kernel has the bug, and is repaired.
+	 */
+	mdcr_fix_host_check_now();
 
 	mdcr_fix_debugfs_init();
 	pr_info("%s loaded: mode=%s host=%s verdict=%s\n", MDCR_FIX_VERSION,
@@ -139,12 +125,17 @@ static int __init mdcr_fix_init(void)
 		mdcr_fix_verdict_name(mdcr_fix_verdict()));
 	return 0;
 
-err_state:
+err_host:
 	mdcr_fix_host_exit();
+err_state:
 	mdcr_fix_state_exit();
 	return ret;
 }
 
+/*
+ * The hooks go first: after that nothing queues work. Then host.c
+ * finishes what it queued (a refresh of KVM's copy is completed).
+ */
 static void __exit mdcr_fix_exit(void)
 {
 	mdcr_fix_debugfs_exit();

@@ -6,8 +6,10 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct kvm;
 struct kvm_vcpu;
 struct seq_file;
+struct work_struct;
 
 enum mdcr_fix_mode {
 	MDCR_FIX_AUTO,
@@ -79,7 +81,7 @@ extern enum mdcr_fix_mode mdcr_fix_mode;
 extern struct mdcr_fix_stats mdcr_fix_stats;
 extern raw_spinlock_t mdcr_fix_lock;
 
-/* state.c */
+/* state.c: the records, the verdict and the policy that follows from it */
 int mdcr_fix_state_init(unsigned int max_records);
 void mdcr_fix_state_exit(void);
 struct mdcr_fix_rec *mdcr_fix_rec_get(struct kvm_vcpu *vcpu);
@@ -91,6 +93,10 @@ size_t mdcr_fix_rec_bytes(void);
 enum mdcr_fix_verdict mdcr_fix_verdict(void);
 void mdcr_fix_set_verdict(enum mdcr_fix_verdict v);
 void mdcr_fix_decide(enum mdcr_fix_verdict v);
+void mdcr_fix_on_verdict(struct work_struct *work);
+bool mdcr_fix_may_write(void);
+bool mdcr_fix_watching(void);
+bool mdcr_fix_vhe(void);
 const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v);
 const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v);
 const char *mdcr_fix_mode_name(enum mdcr_fix_mode m);
@@ -98,10 +104,10 @@ const char *mdcr_fix_mode_name(enum mdcr_fix_mode m);
 /* fixup.c: called from the hooks, preemption disabled */
 u64 mdcr_fix_compute(struct kvm_vcpu *vcpu, u64 hpmn);
 void mdcr_fix_first_run(struct kvm_vcpu *vcpu);
+void mdcr_fix_vgic_map(struct kvm *kvm);
 void mdcr_fix_before_load(struct kvm_vcpu *vcpu, int cpu);
 void mdcr_fix_after_load(struct kvm_vcpu *vcpu);
 void mdcr_fix_vcpu_gone(struct kvm_vcpu *vcpu);
-bool mdcr_fix_can_write(void);
 
 /* host.c */
 enum mdcr_fix_src {
@@ -114,7 +120,7 @@ enum mdcr_fix_src {
 #define MDCR_FIX_HVC_NO_CALL	(-101UL)
 
 /**
- * struct mdcr_fix_cpu - one CPU's MDCR_EL2 as a check found it
+ * struct mdcr_fix_cpu - one CPU's MDCR_EL2 as the last check found it
  * @mdcr:	the register (VHE: live, after any repair; nVHE: host call)
  * @hpmn:	the HPMN the boot code gave the host: PMCR_EL0.N, 0 without
  *		a standard PMU (ID_AA64DFR0_EL1.PMUVer)
@@ -125,6 +131,7 @@ enum mdcr_fix_src {
  * @repaired:	this check gave it its HPMN back
  * @stale:	KVM's own copy of the host value may still hold HPMN = 0
  * @repairs:	times the module repaired this CPU since load
+ * @copies:	times KVM was seen taking its copy of this CPU's value
  */
 struct mdcr_fix_cpu {
 	u64 mdcr;
@@ -136,33 +143,34 @@ struct mdcr_fix_cpu {
 	bool repaired;
 	bool stale;
 	unsigned int repairs;
+	unsigned int copies;
 };
 
 /**
- * struct mdcr_fix_health - what a check of every online CPU found
- * @cpus:	per CPU, indexed by CPU number (nr_cpu_ids entries)
- * @damaged:	CPUs whose HPMN is 0 now, after any repair
+ * struct mdcr_fix_health - what the last check of every online CPU found
+ * @damaged:	CPUs whose HPMN was 0, after any repair
  * @stale:	CPUs whose KVM copy of the host value may hold HPMN = 0
+ * @pending:	a repair or a refresh of KVM's copy is still to come
+ * @checked_ms:	when it ran, in ms of boot time (CLOCK_BOOTTIME); 0: never
  */
 struct mdcr_fix_health {
-	struct mdcr_fix_cpu *cpus;
 	unsigned int damaged;
 	unsigned int stale;
+	bool pending;
+	u64 checked_ms;
 };
 
-bool mdcr_fix_vhe(void);
 bool mdcr_fix_kvm_ready(void);
 u64 mdcr_fix_host_hpmn(void);
-void mdcr_fix_host_fix_local(void);
+void mdcr_fix_host_copy_taken(void);
 void mdcr_fix_host_repair_local(void);
-int mdcr_fix_host_check(struct mdcr_fix_health *h, bool repair);
-void mdcr_fix_host_put(struct mdcr_fix_health *h);
+void mdcr_fix_host_check_now(void);
 void mdcr_fix_host_queue_check(void);
 void mdcr_fix_host_stale_all(void);
-bool mdcr_fix_host_pending(void);
-const char *mdcr_fix_src_name(u8 src);
-const char *mdcr_fix_hvc_reason(const struct mdcr_fix_cpu *c);
-void mdcr_fix_host_init(void);
+void mdcr_fix_host_set_copier(void (*copy)(void));
+void mdcr_fix_host_health(struct mdcr_fix_health *h);
+void mdcr_fix_host_show(struct seq_file *m);
+int mdcr_fix_host_init(void);
 void mdcr_fix_host_exit(void);
 
 /* hooks.c */
@@ -179,7 +187,7 @@ bool mdcr_fix_fail_injected(const char *name);
 void mdcr_fix_load_window(void);
 
 /* status.c */
-int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason);
+int mdcr_fix_status(const struct mdcr_fix_health *h, const char **reason);
 const char *mdcr_fix_status_name(int status);
 
 /* debugfs.c */

@@ -7,11 +7,18 @@
  * fixed) and records_dropped says so. A record lives exactly as long as its
  * vCPU: kvm_arch_vcpu_destroy() drops it, because the allocator hands the
  * same address to the next vCPU.
+ *
+ * The verdict, and the one policy that follows from it and the mode: may
+ * the module write (mdcr_fix_may_write()). A change of verdict queues the
+ * work registered with mdcr_fix_on_verdict(), which arms what the new
+ * verdict needs: this file calls no other file of the module.
  */
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <asm/virt.h>
 
 #include "compat.h"
 #include "mdcr_fix.h"
@@ -28,6 +35,8 @@ static unsigned int pool_used;
 static HLIST_HEAD(free_list);
 /* enum mdcr_fix_verdict, in a long: 4.18's cmpxchg on 4 bytes trips gcc 12 */
 static atomic_long_t verdict = ATOMIC_LONG_INIT(MDCR_FIX_PENDING);
+/* Queued on every change of verdict; NULL until the hooks are in place. */
+static struct work_struct *verdict_work;
 
 int mdcr_fix_state_init(unsigned int max_records)
 {
@@ -148,25 +157,80 @@ enum mdcr_fix_verdict mdcr_fix_verdict(void)
 	return atomic_long_read(&verdict);
 }
 
+static void verdict_changed(enum mdcr_fix_verdict v)
+{
+	struct work_struct *w = READ_ONCE(verdict_work);
+
+	pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
+		mdcr_fix_verdict_reason(v));
+	if (w)
+		schedule_work(w);
+}
+
 /*
  * Says so in the log when it changes: the verdict leaves "pending" once,
  * so this prints at most twice in a module's life, also from a hook.
  */
 void mdcr_fix_set_verdict(enum mdcr_fix_verdict v)
 {
-	enum mdcr_fix_verdict old = atomic_long_xchg(&verdict, v);
-
-	if (old != v)
-		pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
-			mdcr_fix_verdict_reason(v));
+	if (atomic_long_xchg(&verdict, v) != v)
+		verdict_changed(v);
 }
 
 /* The first evidence decides a pending verdict; later evidence does not. */
 void mdcr_fix_decide(enum mdcr_fix_verdict v)
 {
 	if (atomic_long_cmpxchg(&verdict, MDCR_FIX_PENDING, v) == MDCR_FIX_PENDING)
-		pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
-			mdcr_fix_verdict_reason(v));
+		verdict_changed(v);
+}
+
+/*
+ * @work runs after each change of verdict (process context), until
+ * mdcr_fix_on_verdict(NULL). Safe from any context: the change itself may
+ * come from a hook.
+ */
+void mdcr_fix_on_verdict(struct work_struct *work)
+{
+	WRITE_ONCE(verdict_work, work);
+}
+
+bool mdcr_fix_vhe(void)
+{
+	return is_kernel_in_hyp_mode();
+}
+
+/**
+ * mdcr_fix_may_write - may the module write now?
+ *
+ * vcpu->arch.mdcr_el2 or the host's MDCR_EL2: only on VHE (nVHE is not
+ * affected, and its MDCR_EL2 is hyp's), never in mode observe, always in
+ * mode fix, and in mode auto only once the kernel was found affected.
+ */
+bool mdcr_fix_may_write(void)
+{
+	if (!mdcr_fix_vhe())
+		return false;
+	switch (mdcr_fix_mode) {
+	case MDCR_FIX_FIX:
+		return true;
+	case MDCR_FIX_AUTO:
+		return mdcr_fix_verdict() == MDCR_FIX_AFFECTED;
+	case MDCR_FIX_OBSERVE:
+		return false;
+	}
+	return false;
+}
+
+/*
+ * Is there anything on this host that the module must keep an eye on? A
+ * VHE host whose kernel may have the bug: not yet decided, or affected.
+ */
+bool mdcr_fix_watching(void)
+{
+	enum mdcr_fix_verdict v = mdcr_fix_verdict();
+
+	return mdcr_fix_vhe() &&
+	       (v == MDCR_FIX_PENDING || v == MDCR_FIX_AFFECTED);
 }
 
 const char *mdcr_fix_verdict_name(enum mdcr_fix_verdict v)
@@ -201,7 +265,7 @@ const char *mdcr_fix_verdict_reason(enum mdcr_fix_verdict v)
 	case MDCR_FIX_NVHE:
 		return "nVHE host: MDCR_EL2 is written in the world switch, after setup";
 	case MDCR_FIX_NO_KVM:
-		return "KVM is not available (no EL2 or no KVM in this kernel)";
+		return "KVM is not initialised (no EL2, or KVM did not start)";
 	case MDCR_FIX_NO_HOOK:
 		return "no hook point before the first load could be armed";
 	case MDCR_FIX_AT_LOAD:

@@ -4,7 +4,12 @@
  * /sys/module/mdcr_fix/parameters/status, which monitoring reads without
  * root or debugfs: "protected" only while the kernel needs the fix, the
  * module writes, no CPU has HPMN = 0, no copy of KVM's is in doubt, no
- * repair is still to come, and no probe hit was missed.
+ * repair is still to come, no probe hit was missed and the hooks run.
+ *
+ * The file is world-readable: a read costs a few loads and a mutex. It
+ * judges from the findings of the module's own last check of the CPUs
+ * (host.c), and says how old they are; it never sends an IPI, never
+ * repairs and never allocates.
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
@@ -14,8 +19,6 @@
 
 enum { ST_PROTECTED, ST_AFFECTED, ST_NOT_AFFECTED, ST_UNKNOWN };
 
-#define STALE_NO_PM \
-	"KVM's copy of the host MDCR_EL2 may hold HPMN = 0 until its last VM exits (no CPU PM in this kernel to refresh it)"
 #define ARMED "armed; the first vCPU to start decides whether the kernel needs the fix"
 #define GUARDED "unpatched kernel; every new vCPU gets its MDCR_EL2 before its first load"
 
@@ -36,13 +39,13 @@ const char *mdcr_fix_status_name(int status)
 }
 
 /**
- * mdcr_fix_status - judge the host from a fresh check of its CPUs
- * @h:		mdcr_fix_host_check() result
+ * mdcr_fix_status - judge the host from the module's last check of its CPUs
+ * @h:		mdcr_fix_host_health() result
  * @reason:	set to why, in a few words
  *
  * Returns one of the ST_* values.
  */
-int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason)
+int mdcr_fix_status(const struct mdcr_fix_health *h, const char **reason)
 {
 	enum mdcr_fix_verdict v = mdcr_fix_verdict();
 	const char *gap = mdcr_fix_hooks_gap();
@@ -62,27 +65,23 @@ int mdcr_fix_status(struct mdcr_fix_health *h, const char **reason)
 		break;
 	}
 	if (h->damaged) {
-		*reason = "a CPU has MDCR_EL2.HPMN = 0 now (see the cpuN lines in debugfs)";
+		*reason = "a CPU had HPMN = 0 at the last check (see the cpuN lines in debugfs)";
 		return ST_AFFECTED;
 	}
 	if (mdcr_fix_mode == MDCR_FIX_OBSERVE) {
 		*reason = "observe mode: the module fixes nothing";
 		return v == MDCR_FIX_AFFECTED ? ST_AFFECTED : ST_UNKNOWN;
 	}
-	if (h->stale && !MDCR_FIX_CAN_REFRESH_KVM) {
-		*reason = STALE_NO_PM;
+	if (gap) {
+		*reason = gap;
 		return ST_AFFECTED;
 	}
-	if (h->stale || mdcr_fix_host_pending()) {
+	if (h->pending) {
 		*reason = "a repair of a CPU or of KVM's copy of the host MDCR_EL2 is under way";
 		return ST_AFFECTED;
 	}
 	if (mdcr_fix_hooks_missed()) {
 		*reason = "probe hits were missed: a vCPU may have gone unfixed";
-		return ST_AFFECTED;
-	}
-	if (gap) {
-		*reason = gap;
 		return ST_AFFECTED;
 	}
 	if (v == MDCR_FIX_PENDING)
@@ -98,15 +97,10 @@ static int status_get(char *buf, const struct kernel_param *kp)
 	const char *reason;
 	int st;
 
-	/* A read is also a retry: damage found is repaired (and reported). */
-	if (mdcr_fix_host_check(&h, true))
-		return scnprintf(buf, PAGE_SIZE,
-				 "version=%d\nstatus=unknown\nreason=cannot check the CPUs now (unloading, or out of memory)\n",
-				 STATUS_FORMAT_VERSION);
+	mdcr_fix_host_health(&h);
 	st = mdcr_fix_status(&h, &reason);
-	mdcr_fix_host_put(&h);
 	return scnprintf(buf, PAGE_SIZE,
-			 "version=%d\nstatus=%s\nverdict=%s\nmode=%s\nhost=%s\nfixups=%ld\nrepaired=%ld\ndamaged_cpus=%u\nzero_hpmn_vcpus=%ld\nmissed=%lu\nrepair_pending=%d\nreason=%s\n",
+			 "version=%d\nstatus=%s\nverdict=%s\nmode=%s\nhost=%s\nfixups=%ld\nrepaired=%ld\ndamaged_cpus=%u\nzero_hpmn_vcpus=%ld\nmissed=%lu\nrepair_pending=%d\nreason=%s\nstale_kvm_copies=%u\nchecked_at_ms=%llu\n",
 			 STATUS_FORMAT_VERSION, mdcr_fix_status_name(st),
 			 mdcr_fix_verdict_name(mdcr_fix_verdict()),
 			 mdcr_fix_mode_name(mdcr_fix_mode),
@@ -114,8 +108,8 @@ static int status_get(char *buf, const struct kernel_param *kp)
 			 atomic_long_read(&mdcr_fix_stats.fixups),
 			 atomic_long_read(&mdcr_fix_stats.repaired),
 			 h.damaged, atomic_long_read(&mdcr_fix_stats.zero_hpmn),
-			 mdcr_fix_hooks_missed(),
-			 h.stale || mdcr_fix_host_pending(), reason);
+			 mdcr_fix_hooks_missed(), h.pending, reason, h.stale,
+			 h.checked_ms);
 }
 
 static int status_set(const char *val, const struct kernel_param *kp)

@@ -68,6 +68,8 @@ struct options {
 	bool no_vgic;
 	bool quiet;
 	bool timer_fail;
+	bool vgic_fail;
+	int move_cpu;		/* -1: stay */
 };
 
 struct vm;
@@ -103,6 +105,7 @@ static struct options opt = {
 	.nr_exits = 3,
 	.debug = DEBUG_NONE,
 	.pin_cpu = -1,
+	.move_cpu = -1,
 };
 
 static int kvm_fd = -1;
@@ -123,6 +126,10 @@ static void usage(FILE *f)
 		"  -S       with -s: vCPU 0 starts the others with PSCI\n"
 		"           CPU_ON and they do their MMIO exits too\n"
 		"  -p CPU   pin every vCPU thread to CPU\n"
+		"  -m CPU   after its runs, move each vCPU thread to CPU and\n"
+		"           make one KVM_RUN there with SIGUSR1 pending: the\n"
+		"           vCPU is loaded and put there with the MDCR_EL2 KVM\n"
+		"           computed where it ran before\n"
 		"  -b N     benchmark N MMIO exits on vCPU 0 (after %d\n"
 		"           warm-up exits) and print ns per run\n"
 		"  -d SECS  keep doing MMIO exits until SECS have passed\n"
@@ -133,6 +140,9 @@ static void usage(FILE *f)
 		"  -T       give each vCPU's physical timer the virtual timer's\n"
 		"           interrupt: the first KVM_RUN fails in the timer enable\n"
 		"           of the first-run init; then run as asked\n"
+		"  -V       no KVM_DEV_ARM_VGIC_CTRL_INIT: each vCPU's first KVM_RUN\n"
+		"           fails in the vGIC mapping of the first-run init (EBUSY);\n"
+		"           then run as asked (-i first, if given)\n"
 		"  -q       quiet: only errors and the bench line\n"
 		"  -h       this help\n",
 		MAX_VCPUS, BENCH_WARMUP);
@@ -220,7 +230,7 @@ static void parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "c:v:n:g:isSp:b:d:w:GTqh")) != -1) {
+	while ((c = getopt(argc, argv, "c:v:n:g:isSp:m:b:d:w:GTVqh")) != -1) {
 		switch (c) {
 		case 'c':
 			opt.nr_vcpus = parse_num(optarg, c, 1, MAX_VCPUS);
@@ -246,6 +256,9 @@ static void parse_args(int argc, char **argv)
 		case 'p':
 			opt.pin_cpu = parse_num(optarg, c, 0, CPU_SETSIZE - 1);
 			break;
+		case 'm':
+			opt.move_cpu = parse_num(optarg, c, 0, CPU_SETSIZE - 1);
+			break;
 		case 'b':
 			opt.bench = parse_num(optarg, c, 1, LONG_MAX);
 			break;
@@ -260,6 +273,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'T':
 			opt.timer_fail = true;
+			break;
+		case 'V':
+			opt.vgic_fail = true;
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -280,6 +296,10 @@ static void parse_args(int argc, char **argv)
 		usage_error("-w cannot be combined with -b, -d, -s or -S");
 	if (opt.bench && opt.duration)
 		fail("-b and -d cannot be combined");
+	if (opt.vgic_fail && opt.no_vgic)
+		usage_error("-V needs the in-kernel vGIC: not with -G");
+	if (opt.move_cpu >= 0 && (opt.spin || opt.smp))
+		usage_error("-m cannot be combined with -w, -s or -S");
 }
 
 /*
@@ -499,7 +519,7 @@ static void vgic_create(struct vm *vm)
 
 static void vgic_init(struct vm *vm)
 {
-	if (vm->gic_fd < 0)
+	if (vm->gic_fd < 0 || opt.vgic_fail)
 		return;
 	gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL,
 		     KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, "CTRL_INIT");
@@ -604,16 +624,20 @@ static void vm_destroy(struct vm *vm)
 
 /* vCPU thread side */
 
-static void vcpu_pin(struct vcpu *vc)
+static void vcpu_pin_to(struct vcpu *vc, int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(opt.pin_cpu, &set);
+	CPU_SET(cpu, &set);
 	errno = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	if (errno)
-		die("vcpu %d.%d: pin to cpu %d", vc->vm->idx, vc->idx,
-		    opt.pin_cpu);
+		die("vcpu %d.%d: pin to cpu %d", vc->vm->idx, vc->idx, cpu);
+}
+
+static void vcpu_pin(struct vcpu *vc)
+{
+	vcpu_pin_to(vc, opt.pin_cpu);
 }
 
 static void vcpu_set_debug(struct vcpu *vc)
@@ -836,6 +860,21 @@ static void failed_first_run(struct vcpu *vc)
 		       vc->vm->idx, vc->idx, strerror(errno));
 }
 
+/*
+ * -V: no CTRL_INIT. The first-run init sets has_run_once, then fails to
+ * map the vGIC (EBUSY) and returns before kvm_timer_enable(): the next
+ * KVM_RUN goes straight to the load.
+ */
+static void failed_vgic_run(struct vcpu *vc)
+{
+	if (!ioctl(vc->fd, KVM_RUN, 0))
+		fail("vcpu %d.%d: KVM_RUN succeeded without CTRL_INIT",
+		     vc->vm->idx, vc->idx);
+	if (!opt.quiet)
+		printf("vcpu %d.%d: first KVM_RUN failed in the vGIC mapping, as asked: %s\n",
+		       vc->vm->idx, vc->idx, strerror(errno));
+}
+
 static void vcpu_prepare(struct vcpu *vc)
 {
 	vc->tid = syscall(SYS_gettid);
@@ -843,12 +882,14 @@ static void vcpu_prepare(struct vcpu *vc)
 		vcpu_pin(vc);
 	if (opt.debug != DEBUG_NONE)
 		vcpu_set_debug(vc);
+	if (opt.timer_fail)
+		failed_first_run(vc);
+	if (opt.vgic_fail)
+		failed_vgic_run(vc);
 	if (opt.intr || vcpu_signal_stopped(vc))
 		vcpu_set_sigmask(vc);
 	if (opt.intr)
 		interrupted_run(vc);
-	if (opt.timer_fail)
-		failed_first_run(vc);
 }
 
 static void *vcpu_thread(void *arg)
@@ -867,6 +908,11 @@ static void *vcpu_thread(void *arg)
 		bench_runs(vc);
 	else
 		normal_runs(vc);
+	if (opt.move_cpu >= 0) {
+		vcpu_pin_to(vc, opt.move_cpu);
+		vcpu_set_sigmask(vc);
+		interrupted_run(vc);
+	}
 	vc->cpu = sched_getcpu();
 	return NULL;
 }

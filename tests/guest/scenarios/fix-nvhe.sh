@@ -5,7 +5,7 @@ check "mdcr_fix loads" [ $? -eq 0 ]
 diag "$(cat $FIX)"
 check "host: nVHE" [ "$(fix_key host)" = nVHE ]
 check "verdict: not affected" [ "$(fix_key verdict)" = "not affected" ]
-check "no hook armed" [ "$(grep -c '^hook\.[a-z_]*:	none (not needed' $FIX)" -eq 4 ]
+check "no hook armed" [ "$(grep -c '^hook\.[a-z_]*:	none (not needed' $FIX)" -eq "$(grep -c '^hook\.' $FIX)" ]
 check "status: not affected" [ "$(fix_key status)" = "not affected" ]
 if [ "$EXPECT" = nocall ]; then
 	# Before the SMCCC host calls (5.10) a module cannot call into hyp.
@@ -19,14 +19,18 @@ if [ "$EXPECT" = nocall ]; then
 fi
 check "no VM: MDCR_EL2 not readable, and debugfs says why" \
 	grep -q "^cpu0.host_mdcr_el2:.*src=none (hyp stub answered" $FIX
-# A VM that runs until it is stopped: KVM stays enabled on both CPUs while
-# debugfs is read, however slow the machine (one snapshot, taken once CPU 0
-# answers through hvc, is what every check below reads).
+# A VM that runs until it is stopped keeps KVM's hypervisor installed. The
+# module reads the CPUs at load (a read of debugfs checks nothing): load it
+# while the VM runs, until CPU 0 answers through hvc, and read debugfs once.
 vmm -c 2 -d 3600 -q >/tmp/vmm.log 2>&1 &
 vmm=$!
+fix_unload
 i=0
-while [ $i -lt 60 ] && ! grep -q "^cpu0.host_mdcr_el2:.*src=hvc" $FIX; do
+while [ $i -lt 60 ]; do
 	sleep 1
+	fix_load
+	grep -q "^cpu0.host_mdcr_el2:.*src=hvc" $FIX && break
+	fix_unload
 	i=$((i + 1))
 done
 cat $FIX >/tmp/fix.snap

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu_pm.h>
 #include <linux/debugfs.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
@@ -115,6 +116,23 @@ static struct kprobe destroy_probe = {
 	.pre_handler = destroy_pre,
 };
 
+/*
+ * CPU PM transitions seen per CPU: the module must never fake one (it
+ * would run every CPU PM notifier on a live CPU: the PMU reset among them).
+ */
+static DEFINE_PER_CPU(unsigned long, pm_enters);
+
+static int pm_notify(struct notifier_block *nb, unsigned long cmd, void *v)
+{
+	if (cmd == CPU_PM_ENTER)
+		this_cpu_inc(pm_enters);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block pm_nb = {
+	.notifier_call = pm_notify,
+};
+
 struct cpu_state {
 	u64 mdcr;
 };
@@ -136,7 +154,8 @@ static int obs_show(struct seq_file *m, void *v)
 	for_each_online_cpu(cpu) {
 		if (smp_call_function_single(cpu, read_cpu, &st, 1))
 			continue;
-		seq_printf(m, "cpu %d mdcr_el2=0x%llx\n", cpu, st.mdcr);
+		seq_printf(m, "cpu %d mdcr_el2=0x%llx pm_enters=%lu\n", cpu,
+			   st.mdcr, per_cpu(pm_enters, cpu));
 	}
 	raw_spin_lock_irqsave(&lock, flags);
 	for (i = 0; i < nrecs; i++)
@@ -185,6 +204,8 @@ static int __init obs_init(void)
 		unregister_kprobe(&destroy_probe);
 		return ret;
 	}
+	/* Without CPU PM (a stub) nothing can fake one: the counts stay 0. */
+	cpu_pm_register_notifier(&pm_nb);
 	dent = debugfs_create_file("mdcr_observer", 0400, NULL, NULL, &obs_fops);
 	pr_info("loaded (vhe=%d)\n", vhe());
 	return 0;
@@ -193,6 +214,7 @@ static int __init obs_init(void)
 static void __exit obs_exit(void)
 {
 	debugfs_remove(dent);
+	cpu_pm_unregister_notifier(&pm_nb);
 	unregister_kretprobe(&load_probe);
 	unregister_kprobe(&destroy_probe);
 	pr_info("unloaded, missed %d\n", load_probe.nmissed);

@@ -12,6 +12,12 @@
  *
  * Usage: perfcount CPU
  * Prints "cpu=N cycle_counter=COUNT event_counter=COUNT"; exits 1 on error.
+ *
+ * Usage: perfcount -t SECS CPU
+ * Counts CPU cycles CPU-wide on CPU for SECS seconds, as perf stat -a does,
+ * reading the count all the while from another CPU, and prints
+ * "cpu=N count=COUNT samples=N resets=N max_stall_ms=N": how often the
+ * count went back, and the longest time it did not move.
  */
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
@@ -22,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SPIN_LOOPS	20000000UL
@@ -67,13 +74,49 @@ static uint64_t read_counter(int fd)
 	return v;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* -t SECS CPU: watch one CPU-wide count on CPU from wherever this runs. */
+static int watch(int secs, int cpu)
+{
+	long long start = now_ms(), moved = start, t, stall = 0;
+	unsigned long samples = 0, resets = 0;
+	uint64_t prev = 0, v;
+	int fd = open_cycles(cpu);
+
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	while ((t = now_ms()) - start < secs * 1000LL) {
+		v = read_counter(fd);
+		samples++;
+		if (v < prev)
+			resets++;
+		if (v != prev)
+			moved = t;
+		else if (t - moved > stall)
+			stall = t - moved;
+		prev = v;
+		usleep(1000);
+	}
+	printf("cpu=%d count=%llu samples=%lu resets=%lu max_stall_ms=%lld\n",
+	       cpu, (unsigned long long)prev, samples, resets, stall);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	volatile unsigned long spin;
 	int cpu, ccnt, evcnt;
 
+	if (argc == 4 && !strcmp(argv[1], "-t"))
+		return watch(atoi(argv[2]), atoi(argv[3]));
 	if (argc != 2) {
-		fprintf(stderr, "usage: perfcount CPU\n");
+		fprintf(stderr, "usage: perfcount CPU | perfcount -t SECS CPU\n");
 		return 2;
 	}
 	cpu = atoi(argv[1]);

@@ -4,7 +4,7 @@
 # version.sh - host-side, no root, a second: the version has one source of
 # truth, dkms.conf's PACKAGE_VERSION, and everything else agrees with it
 # (debian/changelog, mdcr-fix.spec's Version and %changelog, the manual
-# page) or reads it (Kbuild's MODULE_VERSION, debian/rules).
+# page, mdcr-fix-status --version) or reads it (Kbuild's MODULE_VERSION, debian/rules).
 #
 # And a released version's sources never change: apt (and dnf) would
 # answer "already the newest" and keep the old module loaded. What a host
@@ -62,6 +62,8 @@ check "debian/changelog version equals dkms.conf PACKAGE_VERSION" [ "$version" =
 check "mdcr-fix.spec Version and its top %changelog entry ($spec, $spec_cl) are dkms.conf's" \
 	eval '[ "$spec" = "$version" ] && [ "${spec_cl%-*}" = "$version" ]'
 check "the manual page's version ($man) is dkms.conf's" [ "$man" = "$version" ]
+tool=$(sed -n 's/^VERSION=//p' "$top/scripts/mdcr-fix-status")
+check "mdcr-fix-status --version's ($tool) is dkms.conf's" [ "$tool" = "$version" ]
 # shellcheck disable=SC2016
 check "MODULE_VERSION comes from dkms.conf (Kbuild)" eval \
 	'grep -q "PACKAGE_VERSION=.*dkms.conf" "$top/Kbuild" &&

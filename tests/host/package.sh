@@ -212,7 +212,7 @@ exit "$MODPROBE_RC"
 EOF
 cat >"$stub/mdcr-fix-status" <<'EOF'
 #!/bin/sh
-echo "mdcr-fix: protected (stub)"
+echo "mdcr-fix: protected (stub) | module_loaded=1;;;0;1"
 EOF
 cat >"$stub/ischroot" <<'EOF'
 #!/bin/sh

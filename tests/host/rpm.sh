@@ -194,7 +194,7 @@ exit "\${MODPROBE_RC:-0}"
 EOF
 cat >"$t/stub/mdcr-fix-status" <<'EOF'
 #!/bin/sh
-echo "mdcr-fix: protected (stub)"
+echo "mdcr-fix: protected (stub) | module_loaded=1;;;0;1"
 EOF
 cat >"$t/stub/systemd-detect-virt" <<'EOF'
 #!/bin/sh

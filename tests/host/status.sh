@@ -4,7 +4,11 @@
 # scripts/mdcr-fix-status on made-up inputs, as TAP lines: the module's
 # sysfs snapshot, an older module's debugfs file, /proc/kallsyms, the kernel
 # log and uname -m, each faked through the script's MDCR_FIX_* variables.
-# Every case checks the text line, the exit status, --json and --prometheus.
+# Every case checks the text line (with its Nagios performance data), the
+# exit status, --json and --prometheus (the status as a StateSet, counters
+# named _total, mdcr_fix_build_info). The kallsyms cases of the field
+# kernels use the symbols /work/team/kernel-facts.md lists for each
+# (the fix, kvm_arm_vcpu_init_debug, only in CentOS Stream 8's 4.18.0-394).
 #
 # MDCR_FIX_STATUS_SCRIPT runs another script instead (to show that these
 # checks fail on a wrong one).
@@ -12,6 +16,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 script=${MDCR_FIX_STATUS_SCRIPT:-$top/scripts/mdcr-fix-status}
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -45,13 +50,13 @@ sysfs() {
 			for o in "$@"; do
 				[ "${o%%=*}" != "$k" ] || kv=$o
 			done
-			echo "$kv"
+			printf '%s\n' "$kv"
 		done
 		for o in "$@"; do
 			case ${o%%=*} in
 			version | status | verdict | mode | host | fixups | repaired | damaged_cpus | \
 				zero_hpmn_vcpus | missed | repair_pending | reason) ;;
-			*) echo "$o" ;;
+			*) printf '%s\n' "$o" ;;
 			esac
 		done
 	} >"$MDCR_FIX_SYSFS"
@@ -82,11 +87,18 @@ expect() {
 	text=$(sh "$script" 2>"$d/err")
 	rc=$?
 	[ "$rc" -eq "$want_rc" ] || fail="$fail; exit $rc, want $want_rc"
-	[ "$(echo "$text" | wc -l)" -eq 1 ] || fail="$fail; not one line"
+	[ "$(printf '%s\n' "$text" | wc -l)" -eq 1 ] || fail="$fail; not one line"
 	case $text in
-	"mdcr-fix: $want ("*")") ;;
+	"mdcr-fix: $want ("*") | module_loaded="*) ;;
 	*) fail="$fail; line: $text" ;;
 	esac
+	# Nagios performance data: 'label'=value[UOM];[warn];[crit];[min];[max]
+	perf=${text##*") | "}
+	for pd in $perf; do
+		printf '%s\n' "$pd" | grep -q -E '^[a-z_]+=[0-9]+c?(;[0-9]*){0,4}$' ||
+			fail="$fail; perfdata '$pd'"
+	done
+	[ "$(printf '%s\n' "$text" | tr -cd '|' | wc -c)" -eq 1 ] || fail="$fail; more than one |"
 	[ ! -s "$d/err" ] || fail="$fail; stderr: $(cat "$d/err")"
 	json=$(sh "$script" --json 2>/dev/null)
 	jrc=$?
@@ -110,8 +122,18 @@ print(",".join(sorted(o)) + ("" if not bad else " strings:" + ",".join(bad)))' 2
 	[ "$prc" -eq 0 ] || fail="$fail; --prometheus exit $prc"
 	echo "$prom" | grep -q -x "mdcr_fix_severity $want_rc" ||
 		fail="$fail; no mdcr_fix_severity $want_rc"
-	echo "$prom" | grep -q "^mdcr_fix_status{status=\"$want\"," ||
-		fail="$fail; no mdcr_fix_status{status=\"$want\""
+	# The StateSet: one series per state, the current one 1.
+	states=$(echo "$prom" | sed -n 's/^mdcr_fix_status{mdcr_fix_status="\([^"]*\)"} \([01]\)$/\1=\2/p' |
+		tr '\n' ,)
+	want_states=$(for st in protected affected "not affected" unknown; do
+		[ "$st" = "$want" ] && printf '%s=1,' "$st" || printf '%s=0,' "$st"
+	done)
+	[ "$states" = "$want_states" ] || fail="$fail; StateSet $states"
+	echo "$prom" | grep -q "^mdcr_fix_build_info{version=\"$version\",module_version=\"[^\"]*\"} 1$" ||
+		fail="$fail; no mdcr_fix_build_info{version=\"$version\""
+	# Counters, and only they, end in _total.
+	badc=$(echo "$prom" | awk '/^# TYPE / && (($4 == "counter") != ($3 ~ /_total$/)) { print $3 }')
+	[ -z "$badc" ] || fail="$fail; counter naming: $badc"
 	# Every sample has its HELP and TYPE lines.
 	undoc=$(echo "$prom" | awk '/^# (HELP|TYPE) / { d[$3]++; next }
 		{ m = $1; sub(/\{.*/, "", m); if (d[m] != 2) print m }')
@@ -129,8 +151,7 @@ print(",".join(sorted(o)) + ("" if not bad else " strings:" + ",".join(bad)))' 2
 		echo "ok - status: $name"
 	else
 		echo "not ok - status: $name"
-		echo "# ${fail#; }"
-		echo "# $text"
+		printf '# %s\n' "${fail#; }" "$text"
 	fi
 }
 
@@ -138,10 +159,11 @@ new
 sysfs
 expect "module: protected (exit 0)" 0 protected \
 	'json:"verdict":"affected","mode":"auto","host":"VHE","fixups":3,"repaired":1,"damaged_cpus":0,"zero_hpmn_vcpus":0,"missed":0,"repair_pending":0,"module_loaded":true,"source":"sysfs"' \
-	'prom:mdcr_fix_status{status="protected",verdict="affected",mode="auto",host="VHE",source="sysfs"} 1' \
+	'prom:mdcr_fix_info{verdict="affected",mode="auto",host="VHE",source="sysfs"} 1' \
 	'prom:mdcr_fix_fixups_total 3' 'prom:mdcr_fix_repaired_total 1' \
 	'prom:mdcr_fix_damaged_cpus 0' 'prom:mdcr_fix_missed_total 0' \
-	'prom:mdcr_fix_zero_hpmn_vcpus 0' 'prom:mdcr_fix_repair_pending 0' \
+	'prom:mdcr_fix_zero_hpmn_vcpus_total 0' 'prom:mdcr_fix_repair_pending 0' \
+	'text:) | module_loaded=1;;;0;1 fixups=3c;;;0 repaired=1c;;;0 damaged_cpus=0;;0;0 zero_hpmn_vcpus=0c;;;0 missed=0c;;0;0 repair_pending=0;0;;0;1' \
 	'prom:mdcr_fix_module_loaded 1' 'prom:# TYPE mdcr_fix_fixups_total counter' \
 	'text:first load with mdcr_el2 never computed'
 
@@ -168,7 +190,7 @@ expect "repair pending: affected (exit 1)" 1 affected \
 new
 sysfs zero_hpmn_vcpus=1
 expect "a vCPU seen with HPMN 0, copies since refreshed: protected (exit 0)" 0 protected \
-	'json:"zero_hpmn_vcpus":1' 'prom:mdcr_fix_zero_hpmn_vcpus 1'
+	'json:"zero_hpmn_vcpus":1' 'prom:mdcr_fix_zero_hpmn_vcpus_total 1'
 
 new
 sysfs zero_hpmn_vcpus=1 status=affected repair_pending=1 \
@@ -210,7 +232,7 @@ expect "module says unknown but a CPU has HPMN 0: affected (exit 2)" 2 affected 
 new
 sysfs version=2
 expect "snapshot version 2: unknown (exit 3)" 3 unknown 'text:version' \
-	'json:"fixups":null' 'noprom:mdcr_fix_fixups_total'
+	'json:"fixups":null' 'noprom:mdcr_fix_fixups_total' 'notext:fixups='
 
 new
 sysfs
@@ -281,6 +303,28 @@ dmesg_says "VHE mode initialized successfully"
 expect "no module, 6.14+/7.x symbols (kvm_vcpu_load_debug): not affected (exit 0)" 0 \
 	"not affected" 'json:"verdict":"kernel already fixed"'
 
+# The field kernels, with the symbols kernel-facts.md lists (what a
+# non-root reader of their /proc/kallsyms sees, 4.18's KVM in
+# virt/kvm/arm, -394's in arch/arm64/kvm).
+new
+MDCR_FIX_UNAME_R=4.18.0-394.el8.aarch64
+kallsyms kvm_arch_vcpu_load kvm_arch_vcpu_destroy kvm_timer_enable kvm_arm_init_debug \
+	kvm_vgic_map_resources kvm_arm_vcpu_init_debug
+dmesg_says "VHE mode initialized successfully"
+expect "no module, CentOS Stream 8 4.18.0-394.el8 (the fix backported): not affected (exit 0)" 0 \
+	"not affected" 'json:"verdict":"kernel already fixed"' 'text:kvm_arm_vcpu_init_debug'
+for k in 4.18.0-147.5.1.el8_1.aarch64:kvm_arch_vcpu_free \
+	4.18.0-80.11.2.el8_0.aarch64:kvm_arch_vcpu_free \
+	4.19.0-9-arm64:kvm_arch_vcpu_free 5.4.0-74-generic:kvm_arch_vcpu_free; do
+	new
+	MDCR_FIX_UNAME_R=${k%%:*}
+	kallsyms kvm_arch_vcpu_load kvm_arch_vcpu_destroy "${k#*:}" kvm_timer_enable \
+		kvm_arm_init_debug kvm_vgic_map_resources
+	dmesg_says "VHE mode initialized successfully"
+	expect "no module, unfixed ${k%%:*} (no kvm_arm_vcpu_init_debug), VHE: affected (exit 2)" 2 \
+		affected 'json:"verdict":"affected"' "text:kernel ${k%%:*} lacks the upstream fix"
+done
+
 new
 kallsyms kvm_arm_vcpu_init_debug_not_this_one
 expect "no module, no KVM: not affected (exit 0)" 0 "not affected"
@@ -292,25 +336,48 @@ new
 MDCR_FIX_UNAME_M=x86_64
 expect "not arm64: not affected (exit 0)" 0 "not affected" 'json:"source":"uname"'
 
-# Bad usage: 64, a message on stderr, nothing on stdout.
+# Text from the module goes out as it is: printf, never echo (dash's echo
+# would cut the line at "\c" and turn "\n" into a newline); a "|" in it
+# would end the plugin output and becomes "/".
+new
+sysfs 'reason=odd \c \n -e text|more'
+expect "the module's reason printed as it is, a | in it made /" 0 protected \
+	'text:odd \c \n -e text/more;' 'json:"reason":"odd \\c \\n -e text|more;'
+
+# The loaded module's version, in mdcr_fix_build_info.
+new
+sysfs
+echo 0.2.0-test >"$(dirname "$(dirname "$MDCR_FIX_SYSFS")")/version"
+expect "mdcr_fix_build_info carries the loaded module's version" 0 protected \
+	"prom:mdcr_fix_build_info{version=\"$version\",module_version=\"0.2.0-test\"} 1"
+
+# Bad usage: 3 (UNKNOWN, as Nagios plugins do), a message on stderr,
+# nothing on stdout.
 new
 sysfs
 for args in --bogus "--json --prometheus" -j; do
 	# shellcheck disable=SC2086
 	o=$(sh "$script" $args 2>"$d/err")
 	rc=$?
-	if [ $rc -eq 64 ] && [ -z "$o" ] && [ -s "$d/err" ]; then
-		echo "ok - status: usage error '$args' exits 64 with a message on stderr"
+	if [ $rc -eq 3 ] && [ -z "$o" ] && [ -s "$d/err" ]; then
+		echo "ok - status: usage error '$args' exits 3 (UNKNOWN) with a message on stderr"
 	else
-		echo "not ok - status: usage error '$args' exits 64 with a message on stderr (exit $rc)"
+		echo "not ok - status: usage error '$args' exits 3 (UNKNOWN) with a message on stderr (exit $rc)"
 	fi
 done
 o=$(sh "$script" --help 2>&1)
 rc=$?
 case $rc:$o in
-0:*--prometheus*"64"*) echo "ok - status: --help exits 0 and documents the exit codes" ;;
+0:*--prometheus*--version*"3  UNKNOWN"*"bad"*) echo "ok - status: --help exits 0 and documents the exit codes" ;;
 *) echo "not ok - status: --help exits 0 and documents the exit codes (exit $rc)" ;;
 esac
+o=$(sh "$script" --version 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$o" = "mdcr-fix-status $version" ]; then
+	echo "ok - status: --version prints mdcr-fix-status $version"
+else
+	echo "not ok - status: --version prints mdcr-fix-status $version (exit $rc: $o)"
+fi
 
 # One snapshot per run: a FIFO gives the snapshot to one read only; a
 # second read would block (timeout) or see nothing.
@@ -344,7 +411,7 @@ case $ex in
 *) rc=99 ;;
 esac
 if [ $rc -eq 0 ] && [ "$(ls -A "$prom")" = mdcr_fix.prom ] &&
-	grep -q '^mdcr_fix_status{status="protected",' "$prom/mdcr_fix.prom" &&
+	grep -q '^mdcr_fix_status{mdcr_fix_status="protected"} 1$' "$prom/mdcr_fix.prom" &&
 	[ "$(stat -c %a "$prom/mdcr_fix.prom")" = 644 ]; then
 	echo "ok - status: the man page's systemd service writes mdcr_fix.prom atomically"
 else
@@ -358,4 +425,23 @@ if [ -n "$readme" ] && [ "$readme" = "$(sed -n 's/^ExecStart=//p' "$top/doc/mdcr
 	echo "ok - status: README.md and the man page give the same service"
 else
 	echo "not ok - status: README.md and the man page give the same service"
+fi
+
+# README's alerts: a rule on the severity, one on the StateSet, one on the
+# textfile's age (node_exporter's node_textfile_mtime_seconds), and every
+# mdcr_fix_ metric they name is one the script writes.
+new
+sysfs
+echo 0.2.0 >"$(dirname "$(dirname "$MDCR_FIX_SYSFS")")/version"
+prom=$(sh "$script" --prometheus 2>/dev/null)
+rules=$(sed -n '/^    groups:/,/^[^ ]/p' "$top/README.md")
+names=$(printf '%s\n' "$rules" | grep -o 'mdcr_fix_[a-z_]*' | sort -u)
+missing=$(for m in $names; do printf '%s\n' "$prom" | grep -q "^${m}[{ ]" || printf '%s ' "$m"; done)
+if [ -n "$names" ] && [ -z "$missing" ] &&
+	printf '%s\n' "$rules" | grep -q 'time() - node_textfile_mtime_seconds{file=~".*mdcr_fix.prom"}' &&
+	printf '%s\n' "$rules" | grep -q 'mdcr_fix_severity >= 2' &&
+	printf '%s\n' "$rules" | grep -q 'mdcr_fix_status{mdcr_fix_status="protected"}'; then
+	echo "ok - status: README's alert rules (severity, StateSet, the textfile's age) name metrics the script writes"
+else
+	echo "not ok - status: README's alert rules (severity, StateSet, the textfile's age) name metrics the script writes (missing: ${missing:-none})"
 fi

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # scripts/mdcr-fix-status as monitoring runs it: exit codes in the Nagios
-# plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, 64 usage), as
+# plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN and bad usage), as
 # root and as an unprivileged user (no debugfs), text, JSON, Prometheus.
 SYSP=/sys/module/mdcr_fix/parameters/status
 as_nobody() {
@@ -54,8 +54,8 @@ as_nobody mdcr-fix-status >/tmp/st
 check "mdcr-fix-status as non-root: protected (exit 0): $(cat /tmp/st)" [ $? -eq 0 ]
 mdcr-fix-status --prometheus >/tmp/prom
 check "--prometheus exits 0" [ $? -eq 0 ]
-check "  mdcr_fix_status{status=\"protected\",...} 1" \
-	grep -q '^mdcr_fix_status{status="protected",.*} 1$' /tmp/prom
+check "  mdcr_fix_status{mdcr_fix_status=\"protected\"} 1" \
+	grep -q '^mdcr_fix_status{mdcr_fix_status="protected"} 1$' /tmp/prom
 run mdcr-fix-status --bogus
-check "bad usage: exit 64" [ $? -eq 64 ]
+check "bad usage: exit 3 (UNKNOWN)" [ $? -eq 3 ]
 fix_unload

@@ -40,6 +40,17 @@ sed -n '/^TAP version 13/,/^# mdcr-fix: end/p' "$log" |
 	grep -E '^(ok|not ok|#|1\.\.)'
 [ $rc -eq 0 ] || echo "# qemu exit $rc"
 sh "$top/tests/scan-log.sh" "$log"
+# Every VM the VMM ran saw the page size the kernel was built with (64K on
+# the RHEL 8 family: guest RAM, memory slot and mmap sizes must fit it).
+if [ -f "$dir/page_size" ] && grep -q '^# vm [0-9]*: .* page=' "$log"; then
+	want=$(cat "$dir/page_size")
+	bad=$(sed -n 's/^# vm [0-9]*: .* page=\([0-9]*\)$/\1/p' "$log" | grep -vcx "$want")
+	if [ "$bad" -eq 0 ]; then
+		echo "ok - every VM ran on $want-byte host pages"
+	else
+		echo "not ok - every VM ran on $want-byte host pages ($bad did not)"
+	fi
+fi
 # A kernel booted with panic_on_oops=1 must really have it (the guest's init
 # prints the sysctl after the TAP).
 if grep -q 'panic_on_oops=1' "$dir/cmdline" 2>/dev/null; then

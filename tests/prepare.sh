@@ -92,4 +92,15 @@ case $kernel in
 rhel8-*) echo panic_on_oops=1 >"$out/cmdline" ;;
 *) : >"$out/cmdline" ;;
 esac
+# The page size the kernel was built with, which the VMM must report
+# (tests/boot.sh checks): 64K on the RHEL 8 family.
+if [ -f "$kdir/.config" ]; then
+	if grep -q '^CONFIG_ARM64_64K_PAGES=y' "$kdir/.config"; then
+		echo 65536
+	elif grep -q '^CONFIG_ARM64_16K_PAGES=y' "$kdir/.config"; then
+		echo 16384
+	else
+		echo 4096
+	fi >"$out/page_size"
+fi
 echo "$out"

@@ -36,6 +36,10 @@
 
 /* Guest physical memory map */
 #define GUEST_RAM_BASE		0x40000000ULL
+/*
+ * KVM memory slots must be host-page aligned in base and size: 64K, the
+ * largest arm64 page (RHEL 8's kernels use it), fits every host.
+ */
 #define GUEST_RAM_SIZE		0x10000ULL
 #define GUEST_MMIO_BASE		0x10000000ULL	/* + 8 * vCPU index */
 #define GUEST_FAIL_ADDR		0x1f000000ULL	/* PSCI failure report */
@@ -451,6 +455,11 @@ static void vm_add_memory(struct vm *vm)
 		.memory_size = GUEST_RAM_SIZE,
 	};
 
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page <= 0 || GUEST_RAM_SIZE % page || GUEST_RAM_BASE % page)
+		fail("vm %d: guest RAM 0x%llx at 0x%llx is not a multiple of the host page size (%ld)",
+		     vm->idx, GUEST_RAM_SIZE, GUEST_RAM_BASE, page);
 	vm->mem = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vm->mem == MAP_FAILED)
@@ -1025,8 +1034,8 @@ static void vm_report(const struct vm *vm)
 		exits += vm->vcpus[i].exits;
 		eintr += vm->vcpus[i].eintr;
 	}
-	printf("vm %d: vcpus=%d exits=%lu eintr=%lu pid=%d\n", vm->idx,
-	       opt.nr_vcpus, exits, eintr, (int)getpid());
+	printf("vm %d: vcpus=%d exits=%lu eintr=%lu pid=%d page=%ld\n", vm->idx,
+	       opt.nr_vcpus, exits, eintr, (int)getpid(), sysconf(_SC_PAGESIZE));
 	for (i = 0; i < opt.nr_vcpus; i++) {
 		vc = &vm->vcpus[i];
 		printf("vcpu %d.%d: tid=%d cpu=%d exits=%lu eintr=%lu\n",

@@ -6,8 +6,9 @@
 # make install         install it for that kernel (modules_install, depmod)
 # make dkms-install    install through DKMS from this checkout (root)
 # make dkms-remove     unload it and remove what dkms-install added
-# make deb             build the Debian package mdcr-fix-dkms_<version>_all.deb
-#                      into the cache and print its path (debhelper, dh-dkms)
+# make deb             build the Debian packages mdcr-fix-dkms_<version>_all.deb
+#                      and mdcr-fix-status_<version>_all.deb into the cache and
+#                      print their paths (debhelper, dh-dkms)
 # make dist            build the release tarball mdcr-fix-<version>.tar.gz
 #                      into the cache and print its path (rpmbuild -tb takes it)
 # make rpm             build the EL8 RPMs mdcr-fix-dkms and mdcr-fix-status

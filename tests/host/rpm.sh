@@ -292,5 +292,34 @@ scriptlet preun-old 1
 [ $rc -eq 0 ] && [ -z "$mp" ] && [ "$(st | sed 's/[:,].*//' | tr '\n' ' ')" = "mdcr-fix/$version " ]
 result "upgrade from 0.0.1: the old %preun (1) removes 0.0.1 from DKMS, no unload, $version stays" $?
 diag "$(st)"
+
+# 5. The Ubuntu 20.04 / buster path: make dkms-install from the release
+# tarball (no git, no tests there), against the same private DKMS (build
+# and install stood in for), then make dkms-remove.
+if [ -f "$tarball" ]; then
+	reset
+	rm -rf "$t/root/usr/src/mdcr-fix-$version"
+	mkdir -p "$tmp/x"
+	tar -xzf "$tarball" -C "$tmp/x"
+	x=$tmp/x/mdcr-fix-$version
+	mkt() {
+		BUILD=0 PATH="$t/stub:$PATH" make -C "$x" --no-print-directory DKMS="$t/stub/dkms" \
+			DKMS_SRCTREE="$t/root/usr/src" MODPROBE="$t/stub/modprobe" \
+			SYSMODULE="$t/no-such-module" "$@" >"$t/mk.log" 2>&1
+	}
+	mkt dkms-install
+	rc=$?
+	files=$(cd "$t/root/usr/src/mdcr-fix-$version" 2>/dev/null && find . -type f | sort | tr '\n' ' ')
+	want=$(cd "$x" && for f in Kbuild Makefile dkms.conf LICENSE scripts/probe-features.sh \
+		module/*.c module/*.h; do echo "./$f"; done | sort | tr '\n' ' ')
+	[ $rc -eq 0 ] && [ "$files" = "$want" ] && st | grep -q "mdcr-fix/$version"
+	result "from the tarball: make dkms-install adds the module's sources to DKMS, builds, installs" $?
+	[ $rc -eq 0 ] || diag "$(tail -n 5 "$t/mk.log")"
+	mkt dkms-remove
+	rc=$?
+	[ $rc -eq 0 ] && [ -z "$(st)" ] && [ ! -e "$t/root/usr/src/mdcr-fix-$version" ]
+	result "from the tarball: make dkms-remove leaves nothing in DKMS or the source tree" $?
+fi
+
 [ "$(ls -A /var/lib/dkms /etc/dkms 2>&1)" = "$host_dkms" ]
 result "this host's /var/lib/dkms and /etc/dkms untouched (no MOK key pair, no state)" $?

@@ -5,8 +5,9 @@
 # file in a subshell with its output thrown away and keeps the variables it
 # knows (safe_source in every dkms from 2.x to 3.x); this does the same, so
 # that what is checked is what dkms sees, not what grep finds in the text:
-#  - NO_WEAK_MODULES is set (dkms tests it with -z: any non-empty value):
-#    RHEL's weak-modules never links a build for one kernel into another;
+#  - NO_WEAK_MODULES is "yes": RHEL's weak-modules never links a build for
+#    one kernel into another (dkms up to 3.1 tests it with -z, so "no" would
+#    disable them too; 3.2 and later refuse any value but "yes" or "no");
 #  - PACKAGE_NAME, PACKAGE_VERSION, the module's name and place, AUTOINSTALL;
 #  - BUILD_EXCLUSIVE_ARCH matches aarch64 alone; BUILD_EXCLUSIVE_CONFIG names
 #    the options the module needs;
@@ -54,8 +55,8 @@ get() {
 	printf '%s\n' "$vars" | sed -n "s/^$1=//p"
 }
 
-[ -n "$(get NO_WEAK_MODULES)" ]
-result "NO_WEAK_MODULES is set (weak-modules never links it into another kernel): '$(get NO_WEAK_MODULES)'" $?
+[ "$(get NO_WEAK_MODULES)" = yes ]
+result "NO_WEAK_MODULES=yes (weak-modules never links it into another kernel): '$(get NO_WEAK_MODULES)'" $?
 
 [ "$(get PACKAGE_NAME)" = mdcr-fix ] && [ -n "$(get PACKAGE_VERSION)" ] &&
 	[ "$(get 'BUILT_MODULE_NAME\[0\]')" = mdcr_fix ] &&

@@ -14,7 +14,9 @@
 #    so that no key or state lands on this host) with stand-ins for uname,
 #    modprobe and mdcr-fix-status: a skipped, failed or header-less build
 #    never fails the transaction; a build for the running kernel is loaded;
-#    erase and upgrade leave DKMS as they should.
+#    erase and upgrade leave DKMS as they should;
+#  - the Ubuntu 20.04 / buster path: make dkms-install and make dkms-remove
+#    from the unpacked tarball, against the same private DKMS.
 #
 # Needs rpm (rpmbuild, rpm2cpio) and rpmlint; the scriptlets need root,
 # dkms, cpio and unshare. MDCR_FIX_TOP tests another checkout.

@@ -12,7 +12,7 @@ set -eu
 
 PKGS=${MDCR_FIX_DEPS_PKGS:-"qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 make gcc flex bison bc libssl-dev libelf-dev cpio kmod xz-utils sparse dkms
-debhelper dh-dkms lintian rpm rpmlint util-linux
+debhelper dh-dkms lintian rpm rpm2cpio rpmlint util-linux
 dpkg-dev apt ca-certificates perl python3 file"}
 APT_GET=${MDCR_FIX_APT_GET:-apt-get}
 

@@ -18,7 +18,7 @@
 #  - the Ubuntu 20.04 / buster path: make dkms-install and make dkms-remove
 #    from the unpacked tarball, against the same private DKMS.
 #
-# Needs rpm (rpmbuild, rpm2cpio) and rpmlint; the scriptlets need root,
+# Needs rpm (rpmbuild), rpm2cpio and rpmlint; the scriptlets need root,
 # dkms, cpio and unshare. MDCR_FIX_TOP tests another checkout.
 set -u
 
@@ -80,7 +80,7 @@ fi
 
 # 3. make rpm: rpmbuild -ta on that tarball.
 missing=
-for tp in rpmbuild:rpm rpm2cpio:rpm rpmlint:rpmlint; do
+for tp in rpmbuild:rpm rpm2cpio:rpm2cpio rpmlint:rpmlint; do
 	command -v "${tp%%:*}" >/dev/null 2>&1 ||
 		case " $missing " in *" ${tp#*:} "*) ;; *) missing="$missing ${tp#*:}" ;; esac
 done

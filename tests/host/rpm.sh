@@ -304,8 +304,13 @@ if [ -f "$tarball" ]; then
 	mkdir -p "$tmp/x"
 	tar -xzf "$tarball" -C "$tmp/x"
 	x=$tmp/x/mdcr-fix-$version
+	# No mdcr-fix-dkms package on this host, whatever is installed here.
+	mkdir -p "$t/nodpkg"
+	printf '#!/bin/sh\nexit 1\n' >"$t/nodpkg/dpkg"
+	printf '#!/bin/sh\nexit 1\n' >"$t/nodpkg/dpkg-query"
+	chmod +x "$t/nodpkg/dpkg" "$t/nodpkg/dpkg-query"
 	mkt() {
-		BUILD=0 PATH="$t/stub:$PATH" make -C "$x" --no-print-directory DKMS="$t/stub/dkms" \
+		BUILD=0 PATH="$t/nodpkg:$t/stub:$PATH" make -C "$x" --no-print-directory DKMS="$t/stub/dkms" \
 			DKMS_SRCTREE="$t/root/usr/src" MODPROBE="$t/stub/modprobe" \
 			SYSMODULE="$t/no-such-module" "$@" >"$t/mk.log" 2>&1
 	}

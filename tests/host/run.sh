@@ -101,11 +101,11 @@ else
 	echo "not ok - x86_64 headers for the wrong-architecture build"
 fi
 
-# The status tool on made-up inputs, dkms.conf as dkms reads it, the
-# package and the DKMS targets, make dist and make rpm, deps.sh waiting for
-# the dpkg lock, fetch-packages.sh's private apt state, and two harness runs
-# at once.
-for t in status dkms-conf package rpm deps fetch concurrent; do
+# The module's files in layers, the status tool on made-up inputs, dkms.conf
+# as dkms reads it, the package and the DKMS targets, make dist and make
+# rpm, deps.sh waiting for the dpkg lock, fetch-packages.sh's private apt
+# state, and two harness runs at once.
+for t in layering status dkms-conf package rpm deps fetch concurrent; do
 	sh "$top/tests/host/$t.sh"
 done
 # One version everywhere, and none released twice (tests/dkms/releases).

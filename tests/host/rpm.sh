@@ -177,7 +177,8 @@ echo "dkms \$*" >>"$t/dkms.log"
 case \$1:\${BUILD:-real} in
 build:real | install:real) ;;
 build:nohdr | install:nohdr) ;;
-build:* | install:*) echo "dkms \$1: stand-in" ; exit "\$BUILD" ;;
+build:*) echo "dkms \$1: stand-in" ; exit "\$BUILD" ;;
+install:*) echo "dkms \$1: stand-in" ; exit "\${INSTALL:-\$BUILD}" ;;
 esac
 k=
 [ "\$1:\${BUILD:-real}" != build:real ] || k="--kernelsourcedir $t/k"
@@ -208,12 +209,14 @@ st() { # what the private DKMS knows of mdcr-fix
 	PATH="$t/stub:$PATH" "$t/stub/dkms" status -m mdcr-fix 2>/dev/null
 }
 # scriptlet post|preun ARG: run as rpm does (sh -c BODY NAME ARG, from a
-# process that stands for rpm's: DKMS's --rpm_safe_upgrade looks at it);
-# sets $out, $rc and $mp (the modprobe calls).
+# process that stands for rpm's: DKMS's --rpm_safe_upgrade looks at it),
+# with the package's /usr/src in place of this host's; sets $out, $rc and
+# $mp (the modprobe calls).
 scriptlet() {
 	: >"$t/modprobe.log"
 	# shellcheck disable=SC2016
-	out=$(PATH="$t/stub:$PATH" sh -c 'sh -c "$1" "$2" "$3"; :' rpm "$(cat "$t/$1")" "$1" "$2" 2>&1)
+	out=$(PATH="$t/stub:$PATH" unshare -m sh -c 'mount --bind "$0" /usr/src &&
+		sh -c "$1" "$2" "$3"; :' "$t/root/usr/src" "$(cat "$t/$1")" "$1" "$2" 2>&1)
 	rc=$?
 	mp=$(cat "$t/modprobe.log")
 }
@@ -254,6 +257,17 @@ result "%post, built for the running kernel: modprobe mdcr_fix, one line" $?
 diag "$out"
 
 reset
+BUILD=3 INSTALL=5 scriptlet post 1
+[ $rc -eq 0 ] && [ "$mp" = "modprobe mdcr_fix" ] && echo "$out" | grep -q "^mdcr-fix-dkms: loaded mdcr_fix"
+result "%post, dkms 2.x's already built (3) and already installed (5): loaded all the same" $?
+diag "$out"
+
+reset
+BUILD=0 INSTALL=6 scriptlet post 1
+[ $rc -eq 0 ] && [ -z "$mp" ] && echo "$out" | grep -q "dkms install of mdcr_fix $version for 6.1.0-0-test failed (6)"
+result "%post, a failed dkms install: says so, no modprobe, exit 0" $?
+
+reset
 BUILD=0 MODPROBE_RC=1 scriptlet post 1
 [ $rc -eq 0 ] && [ "$mp" = "modprobe mdcr_fix" ] && echo "$out" | grep -q "could not load mdcr_fix"
 result "%post, modprobe fails: says so (Secure Boot key named), exit 0" $?
@@ -276,11 +290,16 @@ diag "$(grep 'dkms remove' "$t/dkms.log" | tail -n 1)"
 reset
 BUILD=real scriptlet post 1
 # shellcheck disable=SC2016
-PATH="$t/stub:$PATH" BUILD=real sh -c 'sh -c "$(cat "$1/post"); :" post 2 >/dev/null 2>&1
-	sh -c "$(cat "$1/preun"); :" preun 1 >/dev/null 2>&1; :' sh "$t"
+PATH="$t/stub:$PATH" BUILD=real unshare -m sh -c 'mount --bind "$0/root/usr/src" /usr/src &&
+	sh -c "$(cat "$0/post"); :" post 2 >/dev/null 2>&1
+	sh -c "$(cat "$0/preun"); :" preun 1 >/dev/null 2>&1; :' "$t"
 st | grep -q "mdcr-fix/$version: added"
 result "reinstall of $version (%post 2, then the old %preun 1 in one transaction): still in DKMS" $?
 diag "$(st)"
+# As dkms 2.x sees it, without --rpm_safe_upgrade's note: still kept.
+scriptlet preun 1
+st | grep -q "mdcr-fix/$version: added"
+result "reinstall of $version, the old %preun 1 without dkms's rpm_safe_upgrade note (dkms 2.x): still in DKMS" $?
 
 # An upgrade from another version: its %preun (1) removes that version only.
 reset

@@ -406,6 +406,7 @@ void mdcr_fix_hooks_remove(void)
 	struct kprobe *kps[NR_HOOKS];
 	int nr = 0, nk = 0, i;
 
+	/* From here on no change of verdict queues arm_work. */
 	mdcr_fix_on_verdict(NULL);
 	cancel_delayed_work_sync(&sweep_end);
 	/* Under arm_lock: a queued arm request sees the hooks gone. */

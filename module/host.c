@@ -337,6 +337,8 @@ static void check_work_fn(struct work_struct *work)
  */
 void mdcr_fix_host_check_now(void)
 {
+	if (READ_ONCE(host_dead))
+		return;
 	if (check_all() && mdcr_fix_may_write())
 		check_all();
 	if (mdcr_fix_may_write() && READ_ONCE(kvm_copy) && refresh_stale())
@@ -470,16 +472,17 @@ int mdcr_fix_host_init(void)
 }
 
 /*
- * After the hooks are gone: nothing queues a check any more. A refresh of
- * KVM's copy already queued is finished, not dropped: dropped, it would
- * leave a copy with HPMN = 0 for every later vCPU on that CPU.
+ * After the hooks are gone, and with them the verdict's work: only the
+ * check work queues itself, and a check started now does nothing. A
+ * refresh of KVM's copy already queued is finished, not dropped: dropped,
+ * it would leave a copy with HPMN = 0 for every later vCPU on that CPU.
  */
 void mdcr_fix_host_exit(void)
 {
 	int cpu;
 
 	mutex_lock(&snap_lock);
-	host_dead = true;
+	WRITE_ONCE(host_dead, true);
 	mutex_unlock(&snap_lock);
 	cancel_delayed_work_sync(&check_work);
 	for_each_possible_cpu(cpu)

@@ -16,6 +16,7 @@
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <asm/virt.h>
@@ -36,7 +37,7 @@ static HLIST_HEAD(free_list);
 /* enum mdcr_fix_verdict, in a long: 4.18's cmpxchg on 4 bytes trips gcc 12 */
 static atomic_long_t verdict = ATOMIC_LONG_INIT(MDCR_FIX_PENDING);
 /* Queued on every change of verdict; NULL until the hooks are in place. */
-static struct work_struct *verdict_work;
+static struct work_struct __rcu *verdict_work;
 
 int mdcr_fix_state_init(unsigned int max_records)
 {
@@ -159,12 +160,15 @@ enum mdcr_fix_verdict mdcr_fix_verdict(void)
 
 static void verdict_changed(enum mdcr_fix_verdict v)
 {
-	struct work_struct *w = READ_ONCE(verdict_work);
+	struct work_struct *w;
 
 	pr_info("verdict: %s (%s)\n", mdcr_fix_verdict_name(v),
 		mdcr_fix_verdict_reason(v));
+	rcu_read_lock();
+	w = rcu_dereference(verdict_work);
 	if (w)
 		schedule_work(w);
+	rcu_read_unlock();
 }
 
 /*
@@ -184,14 +188,20 @@ void mdcr_fix_decide(enum mdcr_fix_verdict v)
 		verdict_changed(v);
 }
 
-/*
- * @work runs after each change of verdict (process context), until
- * mdcr_fix_on_verdict(NULL). Safe from any context: the change itself may
- * come from a hook.
+/**
+ * mdcr_fix_on_verdict - queue @work after each change of verdict
+ * @work: the work, or NULL for none
+ *
+ * The change itself may come from a hook or a work item. After
+ * mdcr_fix_on_verdict(NULL) returns (process context: it waits for a
+ * grace period), no change queues the old work any more: the caller can
+ * cancel it for good.
  */
 void mdcr_fix_on_verdict(struct work_struct *work)
 {
-	WRITE_ONCE(verdict_work, work);
+	rcu_assign_pointer(verdict_work, work);
+	if (!work)
+		synchronize_rcu();
 }
 
 bool mdcr_fix_vhe(void)

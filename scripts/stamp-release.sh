@@ -34,6 +34,15 @@ if [ "$(dpkg-parsechangelog -l "$cl" -S Version)" != "$version" ] ||
 	echo "stamp-release: dkms.conf, debian/changelog and mdcr-fix.spec disagree on the version" >&2
 	exit 1
 fi
+# The hash is of the files as they are here: in a git checkout, they must
+# be the committed ones (another engineer's edit in progress is not
+# released).
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1 &&
+	! git -C "$top" diff --quiet HEAD -- Kbuild module scripts/probe-features.sh scripts/mdcr-fix-status; then
+	echo "stamp-release: uncommitted changes in module/, Kbuild or the scripts; commit them first:" >&2
+	git -C "$top" diff --stat HEAD -- Kbuild module scripts/probe-features.sh scripts/mdcr-fix-status >&2
+	exit 1
+fi
 if awk -v v="$version" '$1 == v { f = 1 } END { exit !f }' "$record"; then
 	echo "stamp-release: $version is already in $record" >&2
 	exit 1

@@ -79,8 +79,15 @@ max kvm-copy -
 max fix-late -
 max fix-timer-fail -
 max fix-load-window -
+max fix-vgic-fail -
+max fix-pending -
+max kvm-copy-healed -
+max refresh-perf -
+max kprobes-off -
+max status-cost -
 max,pmu=off no-pmu -
 cortex-a57 fix-nvhe -
+cortex-a57 status-cost -
 "
 # The debug kernel (lockdep, KASAN, kmemleak) runs the scenarios that take
 # the module through a path of its own (first run and load, repair and the
@@ -95,6 +102,8 @@ max fix-observe -
 max fault-injection -
 max bad-input -
 max kvm-copy -
+max fix-vgic-fail -
+max fix-pending -
 cortex-a57 fix-nvhe -
 max stress-cycles -
 max stress-debugfs -
@@ -103,10 +112,11 @@ max fault-nth -
 "
 # The field kernels as they ship (QEMU's FEAT_LPA2 hangs their early boot:
 # lpa2=off). Each unfixed one runs the controls and what depends on the
-# kernel: the first-run and destroy paths, the repair, KVM's copy, a failing
-# first run. Ampere's RHEL 8.0 backport tree (64K pages, PANIC_ON_OOPS, a
-# reworked vcpu_load) also runs the rest; buster's 4.19 nVHE; 5.4.120 the
-# stress-cycles tier. CentOS Stream 8's 4.18.0-394 has the fix: its controls
+# kernel: the first-run and destroy paths, the repair, KVM's copy, first
+# runs that fail in the timer enable and in the vGIC mapping. Ampere's RHEL
+# 8.0 backport tree (64K pages, PANIC_ON_OOPS, a reworked vcpu_load) also
+# runs the rest; buster's 4.19 nVHE; 5.4.120 the stress-cycles tier and a
+# boot under lockdown. CentOS Stream 8's 4.18.0-394 has the fix: its controls
 # show it, and the module stands down.
 old_scenarios="
 control-first-load bug
@@ -117,6 +127,7 @@ fix-repair -
 teardown -
 kvm-copy -
 fix-timer-fail -
+fix-vgic-fail -
 "
 old_more="
 fix-guest-debug -
@@ -126,6 +137,11 @@ status -
 fault-injection -
 bad-input -
 fix-late -
+fix-pending -
+kvm-copy-healed -
+refresh-perf -
+kprobes-off -
+status-cost -
 "
 old() {
 	echo "$2" | sed '/^$/d' | while read -r scen expect; do

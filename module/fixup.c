@@ -80,12 +80,13 @@ static void first_run(struct kvm_vcpu *vcpu)
 
 	raw_spin_lock_irqsave(&mdcr_fix_lock, flags);
 	rec = mdcr_fix_rec_get(vcpu);
-	/* The vgic_map hook gave it its value already, in this same run. */
-	if (rec && rec->state == MDCR_FIX_REC_FIXED &&
-	    rec->set == vcpu->arch.mdcr_el2) {
+	/* The vgic_map hook saw this first run already (and first_run follows). */
+	if (rec && rec->first_run) {
 		raw_spin_unlock_irqrestore(&mdcr_fix_lock, flags);
 		return;
 	}
+	if (rec)
+		rec->first_run = true;
 	atomic_long_inc(&mdcr_fix_stats.first_runs);
 	if (!never_computed(vcpu, rec)) {
 		/* Not ours: only a run of the first-run path sets it. */

@@ -43,6 +43,7 @@ enum mdcr_fix_state {
  * @owner:	pid of the VM's creator
  * @vcpu_id:	KVM vCPU id
  * @state:	enum mdcr_fix_state
+ * @first_run:	its first-run init was seen (vgic_map, then first_run)
  * @last_cpu:	CPU of the last load seen, -1 before
  * @loads:	loads seen (only while the load hook is armed)
  * @mdcr:	vcpu->arch.mdcr_el2 as of the last hook visit
@@ -56,6 +57,7 @@ struct mdcr_fix_rec {
 	pid_t owner;
 	u16 vcpu_id;
 	u8 state;
+	bool first_run;
 	s16 last_cpu;
 	u32 loads;
 	u64 mdcr;

@@ -164,3 +164,16 @@ first_loads_match() {
 first_loads_zero() {
 	first_loads zero "$@"
 }
+
+# stale_copy_cpu1: without mdcr_fix, damage CPU 1 (an interrupted first
+# run), then start a VM that stays a minute on CPU 0 (its pid in $stay):
+# KVM enables CPU 1 and copies its host MDCR_EL2 with HPMN = 0.
+stale_copy_cpu1() {
+	run vmm -i -n 0 -p 1
+	dmg=$(obs_cpu_mdcr 1)
+	check "CPU 1 damaged without the module ($dmg)" [ "$(hpmn "$dmg")" -eq 0 ]
+	vmm -c 1 -p 0 -d 60 -q >/tmp/stay.log 2>&1 &
+	stay=$!
+	sleep 2
+	check "a VM keeps KVM enabled (it copied CPU 1 with HPMN 0)" kill -0 $stay
+}

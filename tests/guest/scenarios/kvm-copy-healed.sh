@@ -8,13 +8,7 @@
 # pending. Once the first vCPU proves the kernel affected, every CPU's copy
 # must be taken again: a vCPU on CPU 1 then gets a non-zero HPMN from KVM.
 obs_load
-run vmm -i -n 0 -p 1
-dmg=$(obs_cpu_mdcr 1)
-check "CPU 1 damaged without the module ($dmg)" [ "$(hpmn "$dmg")" -eq 0 ]
-vmm -c 1 -p 0 -d 60 -q >/tmp/a.log 2>&1 &
-a=$!
-sleep 2
-check "a VM keeps KVM enabled (it copied CPU 1 with HPMN 0)" kill -0 $a
+stale_copy_cpu1
 run vmm -c 1 -p 0 -n 3 -m 1
 check "vmm -m 1: computed on CPU 0, put on CPU 1" [ $? -eq 0 ]
 healed=$(obs_cpu_mdcr 1)
@@ -41,7 +35,7 @@ sleep 2
 diag "$(grep -E '^(status|cpu[01]|stale|repair_pending|zero_hpmn)' $FIX)"
 check "status protected, no stale copy" \
 	sh -c "[ \"$(fix_key status)\" = protected ] && [ \"$(fix_key stale_kvm_copies)\" -eq 0 ]"
-kill $a $b 2>/dev/null
-wait $a $b
+kill $stay $b 2>/dev/null
+wait $stay $b
 fix_unload
 obs_unload

@@ -5,13 +5,7 @@
 # make KVM's copy right again while the first VM keeps running: the kernel
 # computes a non-zero HPMN on CPU 1 and CPU 1 keeps it.
 obs_load
-run vmm -i -n 0 -p 1
-dmg=$(obs_cpu_mdcr 1)
-check "CPU 1 damaged without the module ($dmg)" [ "$(hpmn "$dmg")" -eq 0 ]
-vmm -c 1 -p 0 -d 40 -q >/tmp/a.log 2>&1 &
-a=$!
-sleep 2
-check "a VM keeps KVM enabled (it copied CPU 1 with HPMN 0)" kill -0 $a
+stale_copy_cpu1
 run fix_load
 sleep 2
 diag "$(grep -E '^(status|cpu1|repair_pending|hook.init_debug)' $FIX)"
@@ -25,7 +19,7 @@ diag "kernel computed $want for the vCPU on CPU 1; CPU 1 now $after"
 check "the kernel computes HPMN $(hpmn "${want:-0}") on CPU 1, not 0" [ "$(hpmn "${want:-0}")" -ne 0 ]
 check "CPU 1 keeps its HPMN after the vCPU ran ($after)" [ "$(hpmn "$after")" -ne 0 ]
 check "status protected" [ "$(fix_key status)" = protected ]
-kill $a 2>/dev/null
-wait $a
+kill $stay 2>/dev/null
+wait $stay
 fix_unload
 obs_unload

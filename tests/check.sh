@@ -82,6 +82,7 @@ max fix-load-window -
 max fix-vgic-fail -
 max fix-pending -
 max kvm-copy-healed -
+max kvm-copy-unload -
 max refresh-perf -
 max kprobes-off -
 max status-cost -

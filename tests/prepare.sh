@@ -75,12 +75,14 @@ kbuild "$out/observer"
 make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
 make -s -C "$top/tests/perfcount" CC="${cross}gcc" >&2
 make -s -C "$top/tests/failnth" CC="${cross}gcc" >&2
+make -s -C "$top/tests/rtspin" CC="${cross}gcc" >&2
 
 r=$out/root
 mkdir -p "$r/bin" "$r/lib" "$r/scenarios"
 cp "$top/tests/vmm/vmm" "$r/bin/vmm"
 cp "$top/tests/perfcount/perfcount" "$r/bin/perfcount"
 cp "$top/tests/failnth/failnth" "$r/bin/failnth"
+cp "$top/tests/rtspin/rtspin" "$r/bin/rtspin"
 [ ! -f "$top/scripts/mdcr-fix-status" ] || cp "$top/scripts/mdcr-fix-status" "$r/bin/"
 cp "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko" "$r/lib/"
 cp "$top/tests/guest/scenarios/"*.sh "$r/scenarios/"

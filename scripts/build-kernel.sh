@@ -66,7 +66,7 @@ buster-4.19)
 	;;
 linux-5.4.120)
 	tarball=linux-5.4.120-trimmed.tar.xz
-	frags="$frags $top/tests/kconfig/old.config"
+	frags="$frags $top/tests/kconfig/old.config $top/tests/kconfig/lockdown.config"
 	;;
 *) echo "build-kernel: unknown variant '$variant'" >&2; echo "$usage" >&2; exit 2 ;;
 esac

@@ -172,6 +172,7 @@ $(old buster-4.19 "$old_scenarios")
 buster-4.19 cortex-a57 fix-nvhe nocall
 $(old linux-5.4.120 "$old_scenarios")
 linux-5.4.120 max,lpa2=off stress-cycles 50
+linux-5.4.120 max,lpa2=off lockdown -
 "
 
 # run_plan < PLAN: prepare each kernel once, boot each line, emit its TAP.

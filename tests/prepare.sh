@@ -72,6 +72,18 @@ rm -f "$out/build/module/features.h"
 kbuild "$out/build"
 cp -r "$top/tests/observer" "$out/observer"
 kbuild "$out/observer"
+# Kernels that check module signatures (RHEL 8's config; the lockdown LSM,
+# which selects them): sign both modules with the build's own key, as DKMS
+# signs with the key a Secure Boot host enrolled. Stock kernels' headers
+# carry no key: their boots load unsigned modules (taint E).
+if grep -q '^CONFIG_MODULE_SIG=y' "$kdir/.config" 2>/dev/null &&
+	[ -f "$kdir/certs/signing_key.pem" ]; then
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "$kdir/.config")
+	for ko in "$out/build/mdcr_fix.ko" "$out/observer/mdcr_observer.ko"; do
+		"$kdir/scripts/sign-file" "$hash" "$kdir/certs/signing_key.pem" \
+			"$kdir/certs/signing_key.x509" "$ko"
+	done
+fi
 make -s -C "$top/tests/vmm" CC="${cross}gcc" >&2
 make -s -C "$top/tests/perfcount" CC="${cross}gcc" >&2
 make -s -C "$top/tests/failnth" CC="${cross}gcc" >&2

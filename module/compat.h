@@ -136,6 +136,22 @@ static inline unsigned long mdcr_fix_hvc_get_mdcr(u64 *val)
 #endif
 
 /*
+ * The thread that runs a vCPU (set by KVM_RUN before the first-run init):
+ * compared with the caller's, never dereferenced, so no lock is taken.
+ */
+#ifdef MDCR_FIX_HAS_VCPU_PID_RCU
+static inline const struct pid *mdcr_fix_vcpu_pid(struct kvm_vcpu *vcpu)
+{
+	return rcu_access_pointer(vcpu->pid);
+}
+#else
+static inline const struct pid *mdcr_fix_vcpu_pid(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->pid);
+}
+#endif
+
+/*
  * KVM creates its debugfs directory once its hypervisor is installed (at
  * boot: KVM is built in on arm64). The dentry is exported up to 6.1; later
  * kernels keep it static, so the directory is looked up by name, which may

@@ -146,7 +146,7 @@ void mdcr_fix_vgic_map(struct kvm *kvm)
 	unsigned long i;
 
 	kvm_for_each_vcpu(i, vcpu, kvm)
-		if (rcu_access_pointer(vcpu->pid) == me &&
+		if (mdcr_fix_vcpu_pid(vcpu) == me &&
 		    mdcr_fix_has_run_once(vcpu))
 			first_run(vcpu);
 }

@@ -78,6 +78,9 @@ have MDCR_FIX_HAS_MDCR_EL2_TTRF 'define[[:space:]]+MDCR_EL2_TTRF[[:space:]]' "$a
 # nVHE hosts read MDCR_EL2 with a host hypercall since the SMCCC host call
 # interface (v5.10); older kernels pass a function pointer to kvm_call_hyp().
 have MDCR_FIX_HAS_HOST_GET_MDCR '__KVM_HOST_SMCCC_FUNC___kvm_get_mdcr_el2' "$asm/kvm_asm.h"
+# vcpu->pid, the thread that runs the vCPU: RCU-protected up to 6.12, under
+# vcpu->pid_lock since 6.13 ("KVM: Protect vcpu->pid with a rwlock").
+have MDCR_FIX_HAS_VCPU_PID_RCU 'struct[[:space:]]+pid[[:space:]]+__rcu[[:space:]]*\*pid;' "$inc/kvm_host.h"
 # KVM's debugfs directory, the module's test for "KVM is initialised", is
 # exported up to 6.1 and static later (then: look the directory up).
 exported MDCR_FIX_HAS_KVM_DEBUGFS_DIR kvm_debugfs_dir \

@@ -177,3 +177,15 @@ stale_copy_cpu1() {
 	sleep 2
 	check "a VM keeps KVM enabled (it copied CPU 1 with HPMN 0)" kill -0 $stay
 }
+
+# vcpu_on_cpu1: trace one vCPU's 3 MMIO runs pinned to CPU 1; sets want, the
+# MDCR_EL2 the kernel computed for it, and after, CPU 1's MDCR_EL2 then.
+vcpu_on_cpu1() {
+	trace_on
+	run vmm -c 1 -p 1 -n 3
+	check "vmm: a vCPU on CPU 1" [ $? -eq 0 ]
+	tid=$(obs_vcpus | awk 'END { print $3 }')
+	want=$(traced_mdcr "$tid")
+	after=$(obs_cpu_mdcr 1)
+	diag "kernel computed $want for the vCPU on CPU 1; CPU 1 now $after"
+}

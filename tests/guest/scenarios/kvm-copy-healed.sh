@@ -21,13 +21,7 @@ vmm -c 1 -p 0 -d 30 -q >/tmp/b.log 2>&1 &
 b=$!
 sleep 3
 check "verdict affected" [ "$(fix_key verdict)" = affected ]
-trace_on
-run vmm -c 1 -p 1 -n 3
-check "vmm: a vCPU on CPU 1" [ $? -eq 0 ]
-tid=$(obs_vcpus | awk 'END { print $3 }')
-want=$(traced_mdcr "$tid")
-after=$(obs_cpu_mdcr 1)
-diag "kernel computed $want for the vCPU on CPU 1; CPU 1 now $after"
+vcpu_on_cpu1
 check "KVM's copy of CPU 1 was taken again: the kernel computes HPMN $(hpmn "${want:-0}"), not 0" \
 	[ "$(hpmn "${want:-0}")" -ne 0 ]
 check "CPU 1 keeps its HPMN after the vCPU ran ($after)" [ "$(hpmn "$after")" -ne 0 ]

@@ -16,12 +16,7 @@ fix_load && fix_unload
 check "mdcr_fix loaded and unloaded at once, CPU 1 held by a real-time task" [ $? -eq 0 ]
 wait $hog
 echo "$rt" >/proc/sys/kernel/sched_rt_runtime_us
-trace_on
-run vmm -c 1 -p 1 -n 3
-check "vmm: a vCPU on CPU 1, no module" [ $? -eq 0 ]
-tid=$(obs_vcpus | awk 'END { print $3 }')
-want=$(traced_mdcr "$tid")
-diag "kernel computed $want for the vCPU on CPU 1; CPU 1 now $(obs_cpu_mdcr 1)"
+vcpu_on_cpu1
 check "KVM's copy of CPU 1 was taken again before unload: HPMN $(hpmn "${want:-0}"), not 0" \
 	[ "$(hpmn "${want:-0}")" -ne 0 ]
 kill $stay 2>/dev/null

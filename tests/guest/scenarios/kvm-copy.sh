@@ -9,13 +9,7 @@ stale_copy_cpu1
 run fix_load
 sleep 2
 diag "$(grep -E '^(status|cpu1|repair_pending|hook.init_debug)' $FIX)"
-trace_on
-run vmm -c 1 -p 1 -n 3
-check "vmm: a vCPU on CPU 1" [ $? -eq 0 ]
-tid=$(obs_vcpus | awk 'END { print $3 }')
-want=$(traced_mdcr "$tid")
-after=$(obs_cpu_mdcr 1)
-diag "kernel computed $want for the vCPU on CPU 1; CPU 1 now $after"
+vcpu_on_cpu1
 check "the kernel computes HPMN $(hpmn "${want:-0}") on CPU 1, not 0" [ "$(hpmn "${want:-0}")" -ne 0 ]
 check "CPU 1 keeps its HPMN after the vCPU ran ($after)" [ "$(hpmn "$after")" -ne 0 ]
 check "status protected" [ "$(fix_key status)" = protected ]

@@ -22,7 +22,7 @@ static struct dentry *dent;
 
 /*
  * The header: what the module knows now, and the CPUs as its last check
- * found them (with that check's age). Reading it checks nothing.
+ * found them (and when). Reading it checks nothing.
  */
 static void show_header(struct seq_file *m)
 {

@@ -72,8 +72,19 @@ static void fix(struct kvm_vcpu *vcpu, struct mdcr_fix_rec *rec)
 	}
 }
 
-/* A vCPU in its first-run init, past the point where the fix computes. */
-static void first_run(struct kvm_vcpu *vcpu)
+/**
+ * mdcr_fix_first_run - a vCPU is in its first-run init
+ * @vcpu: the vCPU, not loaded yet
+ *
+ * Called from kvm_timer_enable(), which only the first-run init calls, and
+ * from the vgic_map hook before it: both come after the point where the
+ * fixed kernel computes mdcr_el2; a vCPU's first run counts once.
+ * Where the kernel already computed it, that proves the fix is there.
+ * Where it did not, compute it now, with the guest_debug and debug-dirty
+ * state that will be used. No vCPU is loaded on this CPU: a CPU found
+ * damaged here is repaired before this vCPU's first load.
+ */
+void mdcr_fix_first_run(struct kvm_vcpu *vcpu)
 {
 	struct mdcr_fix_rec *rec;
 	unsigned long flags;
@@ -112,22 +123,6 @@ static void first_run(struct kvm_vcpu *vcpu)
 }
 
 /**
- * mdcr_fix_first_run - a vCPU is in its first-run init
- * @vcpu: the vCPU, not loaded yet
- *
- * Called once per vCPU, from kvm_timer_enable(), which only the first-run
- * init calls, after the point where the fixed kernel computes mdcr_el2.
- * Where the kernel already computed it, that proves the fix is there.
- * Where it did not, compute it now, with the guest_debug and debug-dirty
- * state that will be used. No vCPU is loaded on this CPU: a CPU found
- * damaged here is repaired before this vCPU's first load.
- */
-void mdcr_fix_first_run(struct kvm_vcpu *vcpu)
-{
-	first_run(vcpu);
-}
-
-/**
  * mdcr_fix_vgic_map - a first-run init is about to map the VM's vGIC
  * @kvm: the VM
  *
@@ -148,7 +143,7 @@ void mdcr_fix_vgic_map(struct kvm *kvm)
 	kvm_for_each_vcpu(i, vcpu, kvm)
 		if (mdcr_fix_vcpu_pid(vcpu) == me &&
 		    mdcr_fix_has_run_once(vcpu))
-			first_run(vcpu);
+			mdcr_fix_first_run(vcpu);
 }
 
 /**

@@ -28,7 +28,7 @@
  * at most one per second, and only while there is something to watch (a
  * VHE host that may have the bug and has vCPUs, or a repair to finish).
  * Readers (debugfs, the sysfs status) get the last check's findings and
- * their age: a read never sends an IPI, never repairs, never allocates.
+ * its time: a read never sends an IPI, never repairs, never allocates.
  */
 #include <linux/arm-smccc.h>
 #include <linux/jiffies.h>
